@@ -1,0 +1,31 @@
+import type { CandidatePool } from './model/pool.js';
+import type { LastShown } from './model/lookahead.js';
+import type { PlanResult } from './model/planner.js';
+import { CpuPlanner } from './model/planner.js';
+import type { BackendKind, ResolvedOptions } from './types.js';
+
+/** What the engine needs of a backend: one plan at a time over the engine's pool and state. */
+export interface Backend {
+  readonly kind: BackendKind;
+  /** Adapter description ('cpu' for the CPU backend). */
+  readonly adapter: string;
+  plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions): Promise<BackendPlan>;
+  /** Frees GPU buffers and the device; the backend is unusable afterwards. */
+  dispose(): void;
+}
+
+export interface BackendPlan extends PlanResult {
+  /** GPU time of the plan, where the backend can tell. */
+  gpuMs?: number;
+}
+
+/** The exact CPU backend: the model code itself. */
+export function createCpuBackend(): Backend {
+  const planner = new CpuPlanner();
+  return {
+    kind: 'cpu',
+    adapter: 'cpu',
+    plan: async (pool, u, last, options) => planner.plan(pool, u, last, options),
+    dispose: () => {},
+  };
+}

@@ -1,0 +1,9 @@
+export { createReranker, type Reranker } from './reranker.js';
+export { SwiperankError, isSwiperankError, type SwiperankErrorCode } from './errors.js';
+export { LIMITS } from './limits.js';
+export type { TunableOptions } from './options.js';
+export type {
+  BackendKind, CandidateBatch, CandidateColumns, CandidateRow, ClassicFusion, Feedback, FusionOptions,
+  Info, IngestResult, LookaheadOptions, MocFusion, Objectives, PersistenceStatus, PersonalizationOptions,
+  Plan, PlanItem, RerankerOptions,
+} from './types.js';

@@ -1,0 +1,157 @@
+import { SwiperankError, show } from './errors.js';
+import { LIMITS } from './limits.js';
+import type {
+  ClassicFusion, LookaheadOptions, MocFusion, Objectives, PersonalizationOptions,
+  RerankerOptions, ResolvedOptions,
+} from './types.js';
+
+export const DEFAULT_FUSION: MocFusion = { kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 0.05, gamma: 0.5 };
+export const DEFAULT_LOOKAHEAD: LookaheadOptions = {
+  depth: 4, beamWidth: 8, shortlist: 64, rho: 0.5, phi: 0.35, tail: 'auto',
+};
+export const DEFAULT_PERSONALIZATION: PersonalizationOptions = {
+  strength: 1, decay: 0.9, rate: 0.2, skipMs: 1_500, longViewMs: 4_000,
+};
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+const ONES: Objectives = { cvr: 1, vtr: 1, sdr: 1 };
+const ZEROS: Objectives = { cvr: 0, vtr: 0, sdr: 0 };
+
+function bad(field: string, value: unknown, rule: string): never {
+  throw new SwiperankError('BAD_OPTION', `options.${field} ${rule}, got ${show(value)}`);
+}
+
+function finite(field: string, value: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) bad(field, value, 'must be a finite number');
+  if (value < min || value > max) bad(field, value, `must be in [${min}, ${max}]`);
+  return value;
+}
+
+function integer(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) bad(field, value, 'must be an integer');
+  if (value < min || value > max) {
+    throw new SwiperankError('LIMIT_EXCEEDED', `options.${field} must be in [${min}, ${max}], got ${show(value)}`);
+  }
+  return value;
+}
+
+function objectives(field: string, value: unknown, fallback: Objectives, min = -Infinity): Objectives {
+  if (value === undefined) return { ...fallback };
+  if (typeof value !== 'object' || value === null) bad(field, value, 'must be { cvr, vtr, sdr }');
+  const o = value as Partial<Objectives>;
+  return {
+    cvr: finite(`${field}.cvr`, o.cvr ?? fallback.cvr, min),
+    vtr: finite(`${field}.vtr`, o.vtr ?? fallback.vtr, min),
+    sdr: finite(`${field}.sdr`, o.sdr ?? fallback.sdr, min),
+  };
+}
+
+function object(field: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(field, value, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function resolveFusion(value: unknown): ResolvedOptions['fusion'] {
+  const f = object('fusion', value);
+  const kind = f.kind ?? 'moc';
+  const reward = {
+    wCvr: finite('fusion.wCvr', f.wCvr ?? DEFAULT_FUSION.wCvr),
+    wView: finite('fusion.wView', f.wView ?? DEFAULT_FUSION.wView),
+    gamma: finite('fusion.gamma', f.gamma ?? DEFAULT_FUSION.gamma),
+  };
+  if (kind === 'moc') {
+    return { kind, ...reward, wSwipe: finite('fusion.wSwipe', f.wSwipe ?? DEFAULT_FUSION.wSwipe) };
+  }
+  if (kind !== 'weighted-sum' && kind !== 'product' && kind !== 'rank') {
+    bad('fusion.kind', kind, "must be 'moc', 'weighted-sum', 'product' or 'rank'");
+  }
+  if (f.weights === undefined) bad('fusion.weights', undefined, `is required for kind ${show(kind)}`);
+  // product raises (1 + w p) to a real power, so a negative base must be impossible.
+  const weights = objectives('fusion.weights', f.weights, ONES, kind === 'product' ? 0 : -Infinity);
+  const resolved: Required<ClassicFusion> = {
+    kind,
+    weights,
+    alpha: objectives('fusion.alpha', f.alpha, ONES),
+    beta: objectives('fusion.beta', f.beta, ZEROS, 0),
+    ...reward,
+  };
+  return resolved;
+}
+
+function resolveLookahead(value: unknown): LookaheadOptions {
+  const l = object('lookahead', value);
+  const depth = integer('lookahead.depth', l.depth ?? DEFAULT_LOOKAHEAD.depth, LIMITS.depth.min, LIMITS.depth.max);
+  const beamWidth = integer('lookahead.beamWidth', l.beamWidth ?? DEFAULT_LOOKAHEAD.beamWidth,
+    LIMITS.beamWidth.min, LIMITS.beamWidth.max);
+  const shortlist = integer('lookahead.shortlist', l.shortlist ?? Math.max(DEFAULT_LOOKAHEAD.shortlist, depth),
+    depth, LIMITS.shortlistMax);
+  const tail = l.tail ?? DEFAULT_LOOKAHEAD.tail;
+  return {
+    depth, beamWidth, shortlist,
+    rho: finite('lookahead.rho', l.rho ?? DEFAULT_LOOKAHEAD.rho, 0, 1),
+    phi: finite('lookahead.phi', l.phi ?? DEFAULT_LOOKAHEAD.phi, 0, 1),
+    tail: tail === 'auto' ? 'auto' : finite('lookahead.tail', tail, 0),
+  };
+}
+
+function resolvePersonalization(value: unknown): PersonalizationOptions | false {
+  if (value === false) return false;
+  const p = object('personalization', value);
+  const skipMs = finite('personalization.skipMs', p.skipMs ?? DEFAULT_PERSONALIZATION.skipMs, 0);
+  return {
+    strength: finite('personalization.strength', p.strength ?? DEFAULT_PERSONALIZATION.strength),
+    decay: finite('personalization.decay', p.decay ?? DEFAULT_PERSONALIZATION.decay, 0, 1),
+    rate: finite('personalization.rate', p.rate ?? DEFAULT_PERSONALIZATION.rate, 0),
+    skipMs,
+    longViewMs: finite('personalization.longViewMs',
+      p.longViewMs ?? Math.max(DEFAULT_PERSONALIZATION.longViewMs, skipMs), skipMs),
+  };
+}
+
+/** Validates options and fills in every default; throws BAD_OPTION or LIMIT_EXCEEDED naming the field. */
+export function resolveOptions(options: RerankerOptions = {}): ResolvedOptions {
+  const o = object('', options) as RerankerOptions;
+  const backend = o.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
+    bad('backend', backend, "must be 'auto', 'webgpu' or 'cpu'");
+  }
+  let persistence: ResolvedOptions['persistence'] = false;
+  if (o.persistence !== undefined && o.persistence !== false) {
+    const name = object('persistence', o.persistence).name;
+    if (typeof name !== 'string' || name.length === 0) bad('persistence.name', name, 'must be a non-empty string');
+    persistence = { name };
+  }
+  return {
+    backend,
+    embeddingDim: integer('embeddingDim', o.embeddingDim ?? 0, 0, LIMITS.embeddingDim),
+    fusion: resolveFusion(o.fusion),
+    lookahead: resolveLookahead(o.lookahead),
+    personalization: resolvePersonalization(o.personalization),
+    persistence,
+    timeoutMs: finite('timeoutMs', o.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1),
+  };
+}
+
+/** The options `configure()` may change on a live reranker. */
+export type TunableOptions = Pick<RerankerOptions, 'fusion' | 'lookahead' | 'personalization'>;
+
+/** Applies a `configure()` patch: given sections replace the current ones, field by field for lookahead. */
+export function reconfigure(current: ResolvedOptions, patch: TunableOptions): ResolvedOptions {
+  const p = object('', patch) as TunableOptions;
+  for (const key of Object.keys(p)) {
+    if (key !== 'fusion' && key !== 'lookahead' && key !== 'personalization') {
+      bad(key, (p as Record<string, unknown>)[key], 'cannot be changed by configure()');
+    }
+  }
+  return {
+    ...current,
+    fusion: p.fusion !== undefined ? resolveFusion(p.fusion) : current.fusion,
+    lookahead: p.lookahead !== undefined
+      ? resolveLookahead({ ...current.lookahead, ...object('lookahead', p.lookahead) })
+      : current.lookahead,
+    personalization: p.personalization !== undefined
+      ? resolvePersonalization(p.personalization)
+      : current.personalization,
+  };
+}

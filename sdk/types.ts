@@ -1,0 +1,173 @@
+/** One server-sent candidate, as a row. */
+export interface CandidateRow {
+  id: string;
+  /** Predicted probability of conversion (tapped buy), in [0, 1]. */
+  pCvr: number;
+  /** Predicted probability of a long view, in [0, 1]. */
+  pVtr: number;
+  /** Predicted probability of swiping on to the next slot, in [0, 1]. */
+  pSdr: number;
+  /** Item value such as price, > 0; default 1. */
+  value?: number;
+  /** Category as a uint32; an item without one matches no other. */
+  category?: number;
+  /** Length `embeddingDim`; stored L2-normalised; zero vector if absent. */
+  embedding?: ArrayLike<number>;
+}
+
+type NumberColumn = Float32Array | Float64Array | number[];
+
+/** A batch as columns: typed arrays are transferred to the worker, not copied. */
+export interface CandidateColumns {
+  id: string[];
+  pCvr: NumberColumn;
+  pVtr: NumberColumn;
+  pSdr: NumberColumn;
+  value?: NumberColumn;
+  category?: Uint32Array | number[];
+  /** Row-major, `id.length * embeddingDim` numbers. */
+  embedding?: Float32Array | Float64Array | number[];
+}
+
+export type CandidateBatch = CandidateRow[] | CandidateColumns;
+
+export interface IngestResult {
+  /** New candidates added to the pool. */
+  added: number;
+  /** Known ids whose fields were replaced. */
+  updated: number;
+  /** Ids already shown in this session: never planned again, so not added. */
+  skippedShown: number;
+  /** Candidates in the pool that can still be planned. */
+  poolSize: number;
+}
+
+/** What happened to the item just shown. */
+export interface Feedback {
+  id: string;
+  /** How long the item was on screen, in ms. */
+  dwellMs: number;
+  /** The user tapped buy. */
+  converted?: boolean;
+  /** Override the long-view rule (`dwellMs >= longViewMs`). */
+  longView?: boolean;
+}
+
+export interface PlanItem {
+  id: string;
+  /** Fused slot score `s_i` of the configured fusion kind. */
+  score: number;
+  /** Immediate reward `r_i` (MOC: expected purchase value plus view-only credit). */
+  reward: number;
+  /** Probability the user swipes on after this item, given the item before it. */
+  continueProb: number;
+  /** Probability the user reaches this slot. */
+  reach: number;
+}
+
+export interface Plan {
+  /** `items[0]` is the item to show now. */
+  items: PlanItem[];
+  /** Expected session value of the plan, tail term included. */
+  value: number;
+  backend: BackendKind;
+  /** Counts state changes (ingest, feedback, swipe); a plan is current for its generation only. */
+  generation: number;
+  timings: { totalMs: number; gpuMs?: number };
+}
+
+export type BackendKind = 'webgpu' | 'cpu';
+
+export type PersistenceStatus = 'off' | 'indexeddb' | 'memory';
+
+export interface Info {
+  backend: BackendKind;
+  /** Adapter description for WebGPU, `'cpu'` otherwise. */
+  adapter: string;
+  /** Why the backend is not WebGPU, where it was asked for or lost. */
+  fallbackReason?: string;
+  /** Candidates that can still be planned. */
+  poolSize: number;
+  /** Ids shown this session (bounded). */
+  shownCount: number;
+  persistence: PersistenceStatus;
+  /** Why persistence degraded to memory, if it did. */
+  persistenceReason?: string;
+  generation: number;
+  /** Runs in a Web Worker. */
+  worker: boolean;
+  embeddingDim: number;
+}
+
+export interface MocFusion {
+  kind: 'moc';
+  wCvr: number;
+  wView: number;
+  wSwipe: number;
+  gamma: number;
+}
+
+export interface Objectives {
+  cvr: number;
+  vtr: number;
+  sdr: number;
+}
+
+export interface ClassicFusion {
+  kind: 'weighted-sum' | 'product' | 'rank';
+  weights: Objectives;
+  alpha?: Objectives;
+  beta?: Objectives;
+  /** Reward weights the look-ahead uses; default as for `moc`. */
+  wCvr?: number;
+  wView?: number;
+  gamma?: number;
+}
+
+export type FusionOptions = MocFusion | ClassicFusion;
+
+export interface LookaheadOptions {
+  depth: number;
+  beamWidth: number;
+  shortlist: number;
+  /** Continuation penalty for a similar item (embedding cosine). */
+  rho: number;
+  /** Continuation penalty for a same-category item. */
+  phi: number;
+  /** Value of the session after the planned slots; `'auto'`: mean reward over the shortlist. */
+  tail: number | 'auto';
+}
+
+export interface PersonalizationOptions {
+  strength: number;
+  decay: number;
+  rate: number;
+  /** Dwell under this is a skip. */
+  skipMs: number;
+  /** Dwell at or over this is a long view. */
+  longViewMs: number;
+}
+
+export interface RerankerOptions {
+  backend?: 'auto' | 'webgpu' | 'cpu';
+  worker?: boolean;
+  embeddingDim?: number;
+  fusion?: Partial<MocFusion> | ClassicFusion;
+  lookahead?: Partial<LookaheadOptions>;
+  personalization?: Partial<PersonalizationOptions> | false;
+  persistence?: { name: string } | false;
+  workerUrl?: string | URL;
+  createWorker?: () => Worker;
+  timeoutMs?: number;
+}
+
+/** Options with every default filled in; what the engine runs on. */
+export interface ResolvedOptions {
+  backend: 'auto' | 'webgpu' | 'cpu';
+  embeddingDim: number;
+  fusion: MocFusion | Required<ClassicFusion>;
+  lookahead: LookaheadOptions;
+  personalization: PersonalizationOptions | false;
+  persistence: { name: string } | false;
+  timeoutMs: number;
+}
