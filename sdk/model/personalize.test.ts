@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { createReranker } from '../index.js';
+import { DEFAULT_PERSONALIZATION } from '../options.js';
+import { feedbackSignal, shiftProbability, updateInterest } from './personalize.js';
+
+describe('personalisation', () => {
+  const p = { ...DEFAULT_PERSONALIZATION, decay: 0.5, rate: 0.25 };
+
+  it('signals: +2 convert, +1 long view, +0.25 view, -0.5 skip', () => {
+    expect(feedbackSignal({ id: 'x', dwellMs: 100, converted: true }, p)).toBe(2);
+    expect(feedbackSignal({ id: 'x', dwellMs: p.longViewMs }, p)).toBe(1);
+    expect(feedbackSignal({ id: 'x', dwellMs: 100, longView: true }, p)).toBe(1);
+    expect(feedbackSignal({ id: 'x', dwellMs: p.skipMs }, p)).toBe(0.25);
+    expect(feedbackSignal({ id: 'x', dwellMs: p.skipMs - 1 }, p)).toBe(-0.5);
+  });
+
+  it('u <- decay u + rate signal e, then |u| <= 1', () => {
+    const u = Float64Array.from([0.4, 0]);
+    updateInterest(u, Float64Array.from([0, 1]), 0, 1, p);
+    expect(Array.from(u)).toEqual([0.2, 0.25]);
+    updateInterest(u, Float64Array.from([1, 0]), 0, 2 / p.rate * 3, p); // a huge step is clipped to the unit ball
+    expect(Math.hypot(u[0]!, u[1]!)).toBeCloseTo(1, 12);
+  });
+
+  it("p' = sigmoid(logit(clamp(p)) + shift), clamped to [1e-6, 1 - 1e-6] first", () => {
+    expect(shiftProbability(0.3, 0)).toBeCloseTo(0.3, 14);
+    expect(shiftProbability(0.5, Math.log(3))).toBeCloseTo(0.75, 14);
+    expect(shiftProbability(0, 0)).toBeCloseTo(1e-6, 18);
+    expect(shiftProbability(1, 0)).toBeCloseTo(1 - 1e-6, 14);
+  });
+
+  it("feedback moves u toward what was liked and away from what was skipped, and pCvr' / pVtr' follow", async () => {
+    const ranker = await createReranker({
+      backend: 'cpu', worker: false, embeddingDim: 2,
+      personalization: { strength: 2, decay: 0.9, rate: 0.3 },
+      lookahead: { depth: 1, shortlist: 1, rho: 0, phi: 0, tail: 0 },
+      fusion: { kind: 'moc', wCvr: 1, wView: 0, wSwipe: 0, gamma: 0 },
+    });
+    await ranker.ingest([
+      { id: 'shoe-1', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [1, 0] },
+      { id: 'shoe-2', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [1, 0.1] },
+      { id: 'game-1', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [0, 1] },
+      { id: 'game-2', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [0.1, 1] },
+    ]);
+    // The pool ties; the lower index wins before any feedback.
+    expect((await ranker.plan()).items[0]!.id).toBe('shoe-1');
+    // Skip a shoe, buy a game: games now lead, and their personalised pCvr rose above 0.1.
+    await ranker.feedback({ id: 'shoe-1', dwellMs: 300 });
+    const plan = await ranker.swipe({ id: 'game-1', dwellMs: 9000, converted: true });
+    expect(plan.items[0]!.id).toBe('game-2');
+    expect(plan.items[0]!.reward).toBeGreaterThan(0.1);
+    const u = [0.9 * (0.3 * -0.5 * 1), 0.3 * 2 * 1];
+    const e = [0.1 / Math.hypot(0.1, 1), 1 / Math.hypot(0.1, 1)];
+    const expected = shiftProbability(0.1, 2 * (u[0]! * e[0]! + u[1]! * e[1]!));
+    expect(plan.items[0]!.reward).toBeCloseTo(expected, 12);
+    await ranker.dispose();
+  });
+});

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { createReranker, SwiperankError, type CandidateRow, type Reranker } from './index.js';
+import { randomRows, seededRandom } from './testing/instances.js';
+
+const dim = 3;
+const good = (): CandidateRow[] => randomRows(seededRandom(1), { size: 20, embeddingDim: dim });
+
+async function ranker(options = {}): Promise<Reranker> {
+  const r = await createReranker({ backend: 'cpu', worker: false, embeddingDim: dim, ...options });
+  await r.ingest(good());
+  return r;
+}
+
+async function rejection(p: Promise<unknown>): Promise<SwiperankError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(SwiperankError);
+    return e as SwiperankError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('bad input (DESIGN.md section 5): rejected whole, named, and nothing changes', () => {
+  const cases: [string, (rows: CandidateRow[]) => unknown, string, RegExp][] = [
+    ['NaN', (r) => { r[3]!.pCvr = NaN; }, 'INVALID_CANDIDATE', /"c3".*pCvr.*NaN/],
+    ['infinity', (r) => { r[4]!.pSdr = Infinity; }, 'INVALID_CANDIDATE', /"c4".*pSdr.*Infinity/],
+    ['probability above 1', (r) => { r[5]!.pVtr = 1.5; }, 'INVALID_CANDIDATE', /"c5".*pVtr.*\[0, 1\].*1\.5/],
+    ['probability below 0', (r) => { r[6]!.pCvr = -0.1; }, 'INVALID_CANDIDATE', /"c6".*pCvr.*-0\.1/],
+    ['zero value', (r) => { r[7]!.value = 0; }, 'INVALID_CANDIDATE', /"c7".*value.*> 0.*got 0/],
+    ['negative value', (r) => { r[7]!.value = -3; }, 'INVALID_CANDIDATE', /"c7".*value.*-3/],
+    ['embedding too short', (r) => { r[8]!.embedding = [1, 2]; }, 'INVALID_CANDIDATE', /"c8".*embedding\.length.*3.*got 2/],
+    ['NaN in embedding', (r) => { r[8]!.embedding = [1, NaN, 2]; }, 'INVALID_CANDIDATE', /"c8".*embedding\[1\].*NaN/],
+    ['duplicate id', (r) => { r[9]!.id = 'c2'; }, 'DUPLICATE_ID', /"c2".*row 9.*more than once/],
+    ['empty id', (r) => { r[10]!.id = ''; }, 'INVALID_CANDIDATE', /row 10.*id.*non-empty string.*""/],
+    ['numeric id', (r) => { (r[11] as { id: unknown }).id = 42; }, 'INVALID_CANDIDATE', /row 11.*id.*got 42/],
+    ['fractional category', (r) => { r[12]!.category = 1.5; }, 'INVALID_CANDIDATE', /"c12".*category.*1\.5/],
+  ];
+
+  it.each(cases)('%s', async (_, spoil, code, message) => {
+    const r = await ranker();
+    const before = await r.plan();
+    const infoBefore = await r.info();
+    const rows = good().map((row) => ({ ...row, id: `new-${row.id}` }));
+    // The bad row sits among rows that would update known ids and add new ones.
+    const batch = [...good().slice(0, 3).map((row) => ({ ...row, pCvr: 0.9 })), ...good().slice(3)];
+    spoil(batch);
+    const error = await rejection(r.ingest([...batch, ...rows]));
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(await r.info()).toEqual(infoBefore);
+    expect(await r.plan()).toMatchObject({ items: before.items, value: before.value });
+  });
+
+  it('columns: a column of the wrong length names the column', async () => {
+    const r = await ranker();
+    const error = await rejection(r.ingest({
+      id: ['x', 'y'], pCvr: new Float32Array([0.1, 0.2]), pVtr: new Float32Array([0.1]), pSdr: [0.5, 0.5],
+    }));
+    expect(error.code).toBe('INVALID_CANDIDATE');
+    expect(error.message).toMatch(/columns\.pVtr has length 1, expected 2/);
+    expect((await r.info()).poolSize).toBe(20);
+  });
+
+  it('columns: a bad value names the id and field', async () => {
+    const r = await ranker();
+    const error = await rejection(r.ingest({
+      id: ['x', 'y'], pCvr: [0.1, 0.2], pVtr: [0.1, 0.3], pSdr: [0.5, 2], embedding: new Float32Array(6),
+    }));
+    expect(error.message).toMatch(/"y".*pSdr.*got 2/);
+    expect((await r.info()).poolSize).toBe(20);
+  });
+
+  it('a pool past 65,536 candidates is LIMIT_EXCEEDED, and nothing is added', async () => {
+    const r = await createReranker({ backend: 'cpu', worker: false });
+    const n = 65_536;
+    const cols = (k: number, prefix: string) => ({
+      id: Array.from({ length: k }, (_, i) => `${prefix}${i}`),
+      pCvr: new Float64Array(k).fill(0.1), pVtr: new Float64Array(k).fill(0.2), pSdr: new Float64Array(k).fill(0.5),
+    });
+    expect((await r.ingest(cols(n - 10, 'a'))).added).toBe(n - 10);
+    const error = await rejection(r.ingest(cols(11, 'b')));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toMatch(/65537.*65536/);
+    expect((await r.info()).poolSize).toBe(n - 10);
+    expect((await r.ingest(cols(10, 'b'))).poolSize).toBe(n);
+    expect((await rejection(r.ingest(cols(n + 1, 'c')))).code).toBe('LIMIT_EXCEEDED');
+  });
+
+  it.each([
+    [{ embeddingDim: 257 }, 'LIMIT_EXCEEDED', /embeddingDim.*\[0, 256\].*257/],
+    [{ lookahead: { depth: 17 } }, 'LIMIT_EXCEEDED', /lookahead\.depth.*\[1, 16\].*17/],
+    [{ lookahead: { depth: 0 } }, 'LIMIT_EXCEEDED', /lookahead\.depth.*0/],
+    [{ lookahead: { beamWidth: 65 } }, 'LIMIT_EXCEEDED', /lookahead\.beamWidth.*\[1, 64\].*65/],
+    [{ lookahead: { depth: 8, shortlist: 7 } }, 'LIMIT_EXCEEDED', /lookahead\.shortlist.*\[8, 1024\].*7/],
+    [{ lookahead: { shortlist: 1025 } }, 'LIMIT_EXCEEDED', /lookahead\.shortlist.*1025/],
+    [{ lookahead: { rho: 2 } }, 'BAD_OPTION', /lookahead\.rho.*\[0, 1\].*2/],
+    [{ lookahead: { tail: -1 } }, 'BAD_OPTION', /lookahead\.tail.*-1/],
+    [{ fusion: { kind: 'max' } }, 'BAD_OPTION', /fusion\.kind.*"max"/],
+    [{ fusion: { kind: 'rank' } }, 'BAD_OPTION', /fusion\.weights.*required/],
+    [{ fusion: { wCvr: NaN } }, 'BAD_OPTION', /fusion\.wCvr.*NaN/],
+    [{ backend: 'gpu' }, 'BAD_OPTION', /backend.*"gpu"/],
+    [{ personalization: { decay: 1.5 } }, 'BAD_OPTION', /personalization\.decay.*1\.5/],
+    [{ persistence: { name: '' } }, 'BAD_OPTION', /persistence\.name.*""/],
+    [{ timeoutMs: 0 }, 'BAD_OPTION', /timeoutMs.*0/],
+  ])('option %j is rejected with %s', async (options, code, message) => {
+    const error = await rejection(createReranker({ backend: 'cpu', worker: false, ...options } as never));
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+  });
+
+  it('forcing webgpu where there is none rejects with WEBGPU_UNAVAILABLE', async () => {
+    const error = await rejection(createReranker({ backend: 'webgpu', worker: false }));
+    expect(error.code).toBe('WEBGPU_UNAVAILABLE');
+  });
+
+  it('bad feedback names the field, and changes nothing', async () => {
+    const r = await ranker();
+    const before = await r.info();
+    expect((await rejection(r.swipe({ id: 'c1', dwellMs: -5 }))).message).toMatch(/feedback\.dwellMs.*-5/);
+    expect((await rejection(r.feedback({ id: '', dwellMs: 5 }))).message).toMatch(/feedback\.id.*""/);
+    expect((await rejection(r.feedback({ id: 'c1', dwellMs: 5, converted: 'yes' as never }))).message)
+      .toMatch(/feedback\.converted.*"yes"/);
+    expect(await r.info()).toEqual(before);
+  });
+});
+
+describe('sessions', () => {
+  it('shown items never appear in a later plan, even when the server sends them again', async () => {
+    const r = await createReranker({ backend: 'cpu', worker: false, embeddingDim: dim, lookahead: { depth: 3, shortlist: 8 } });
+    const rows = randomRows(seededRandom(5), { size: 30, embeddingDim: dim });
+    await r.ingest(rows.slice(0, 20));
+    const shown: string[] = [];
+    let plan = await r.plan();
+    for (let swipe = 0; swipe < 30; swipe++) {
+      if (swipe === 10) await r.ingest(rows.slice(10)); // overlaps the first page, shown ones included
+      if (plan.items.length === 0) break;
+      for (const item of plan.items) expect(shown).not.toContain(item.id);
+      const id = plan.items[0]!.id;
+      shown.push(id);
+      plan = await r.swipe({ id, dwellMs: 2000 + swipe * 100 });
+    }
+    expect(shown).toHaveLength(30);
+    expect(new Set(shown).size).toBe(30);
+    expect(plan.items).toEqual([]);
+    const again = await r.ingest(rows);
+    expect(again).toEqual({ added: 0, updated: 0, skippedShown: 30, poolSize: 0 });
+    expect((await r.plan()).items).toEqual([]);
+    expect((await r.info()).shownCount).toBe(30);
+  });
+
+  it('a known id updates that candidate in place', async () => {
+    const r = await createReranker({ backend: 'cpu', worker: false, lookahead: { depth: 1, shortlist: 1 } });
+    await r.ingest([{ id: 'a', pCvr: 0.1, pVtr: 0.1, pSdr: 0.5 }, { id: 'b', pCvr: 0.2, pVtr: 0.2, pSdr: 0.5 }]);
+    expect((await r.plan()).items[0]!.id).toBe('b');
+    expect(await r.ingest([{ id: 'a', pCvr: 0.9, pVtr: 0.9, pSdr: 0.5 }])).toEqual({ added: 0, updated: 1, skippedShown: 0, poolSize: 2 });
+    expect((await r.plan()).items[0]!.id).toBe('a');
+  });
+
+  it('every default is filled in and reported', async () => {
+    const r = await createReranker({ worker: false });
+    expect(await r.info()).toMatchObject({
+      backend: 'cpu', adapter: 'cpu', poolSize: 0, persistence: 'off', worker: false, embeddingDim: 0, generation: 0,
+    });
+    expect(await r.plan()).toMatchObject({ items: [], backend: 'cpu', generation: 0 });
+  });
+
+  it('plans stay in call order and a plan made stale by a later swipe is not returned', async () => {
+    const r = await ranker({ lookahead: { depth: 2, shortlist: 4 } });
+    const first = await r.plan();
+    const stale = r.plan();
+    const swiped = r.swipe({ id: first.items[0]!.id, dwellMs: 3000 });
+    const [a, b] = await Promise.all([stale, swiped]);
+    expect(a.generation).toBe(b.generation);
+    expect(a.items.map((i) => i.id)).not.toContain(first.items[0]!.id);
+    expect(a.generation).toBeGreaterThan(first.generation);
+  });
+
+  it('configure() changes the next plan', async () => {
+    const r = await ranker({ lookahead: { depth: 2, shortlist: 4 } });
+    const before = await r.plan();
+    await r.configure({ fusion: { kind: 'weighted-sum', weights: { cvr: 0, vtr: 0, sdr: 1 } }, lookahead: { depth: 3 } });
+    const after = await r.plan();
+    expect(after.items).toHaveLength(3);
+    expect(after.items[0]!.score).not.toBeCloseTo(before.items[0]!.score, 6);
+    expect((await rejection(r.configure({ lookahead: { depth: 99 } }))).code).toBe('LIMIT_EXCEEDED');
+  });
+
+  it('after dispose() every call rejects with DISPOSED', async () => {
+    const r = await ranker();
+    await r.dispose();
+    for (const call of [r.plan(), r.ingest(good()), r.swipe({ id: 'c1', dwellMs: 1 }), r.info()]) {
+      expect((await rejection(call)).code).toBe('DISPOSED');
+    }
+  });
+});
