@@ -1,0 +1,68 @@
+/**
+ * Checks of the built package (`npm run build` first; `npm test` does): it imports in
+ * Node without touching a browser global, plans a feed there, passes publint and
+ * are-the-types-wrong, and its page-side entry stays small.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = (file: string) => `${root}dist/${file}`;
+
+beforeAll(() => {
+  if (!existsSync(dist('index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+});
+
+describe('the built package', () => {
+  it('imports in Node without touching window, navigator, indexedDB, document or self, and plans a feed', () => {
+    const script = `
+      const touched = [];
+      for (const name of ['window', 'navigator', 'indexedDB', 'document', 'self', 'Worker', 'localStorage']) {
+        Object.defineProperty(globalThis, name, { configurable: true, get() { touched.push(name); return undefined; } });
+      }
+      const sdk = await import(${JSON.stringify(dist('index.js'))});
+      if (touched.length) { console.error('import touched ' + touched.join(', ')); process.exit(1); }
+      for (const name of ['window', 'navigator', 'indexedDB', 'document', 'self', 'Worker', 'localStorage']) delete globalThis[name];
+      const ranker = await sdk.createReranker({ embeddingDim: 2 });
+      await ranker.ingest([
+        { id: 'a', pCvr: 0.02, pVtr: 0.4, pSdr: 0.9, embedding: [1, 0] },
+        { id: 'b', pCvr: 0.10, pVtr: 0.5, pSdr: 0.5, embedding: [0, 1], value: 3 },
+      ]);
+      const plan = await ranker.plan();
+      const info = await ranker.info();
+      console.log(JSON.stringify({ ids: plan.items.map((i) => i.id), backend: plan.backend, worker: info.worker }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    // Look-ahead shows 'a' first: it keeps the user swiping (index rule r/(1-q): 1.15 against 0.55).
+    expect(JSON.parse(out)).toEqual({ ids: ['a', 'b'], backend: 'cpu', worker: false });
+  });
+
+  it('passes publint', () => {
+    const out = execFileSync(process.execPath, [`${root}node_modules/publint/src/cli.js`, 'run', '--strict', '--pack', 'false'],
+      { cwd: root, encoding: 'utf8' });
+    console.log(out.trim());
+    expect(out).toMatch(/All good!/);
+  });
+
+  it('has types that resolve for every entry point (are-the-types-wrong, esm-only)', () => {
+    const out = execFileSync(process.execPath,
+      [`${root}node_modules/@arethetypeswrong/cli/dist/index.js`, '--pack', '.', '--profile', 'esm-only', '--format', 'ascii', '--no-color'],
+      { cwd: root, encoding: 'utf8' });
+    // attw exits non-zero on any problem, which throws above; the report names every entry point.
+    console.log(out.trim());
+    expect(out).toMatch(/"swiperank"[\s\S]*node16 \(from ESM\): 🟢[\s\S]*"swiperank\/worker"[\s\S]*node16 \(from ESM\): 🟢/);
+  });
+
+  it('keeps the page-side entry small (gzip size printed)', () => {
+    // The page loads index.js and what it imports statically; the worker, engine and shaders load apart.
+    const entry = readFileSync(dist('index.js'), 'utf8');
+    const statics = [...entry.matchAll(/^import .* from "\.\/([^"]+)";$/gm)].map((m) => m[1]!);
+    const files = ['index.js', ...statics];
+    const bytes = files.reduce((sum, f) => sum + gzipSync(readFileSync(dist(f))).length, 0);
+    console.log(`page-side entry (${files.join(' + ')}): ${(bytes / 1024).toFixed(2)} KiB gzip`);
+    expect(bytes).toBeLessThan(12 * 1024);
+  });
+});
