@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
+import type { UserConfig } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /** Debian's Chromium where it is installed (Playwright cannot download its own here). */
@@ -19,22 +20,30 @@ export const chromiumArgs = [
   '--disable-quic',
 ];
 
-export default defineConfig({
-  build: {
+/** Test-only: exact heap figures and a callable gc() for memory checks. */
+const testArgs = ['--enable-precise-memory-info', '--js-flags=--expose-gc'];
+
+export default defineConfig(({ mode }) => ({
+  // `vite build` makes the page-side package; `vite build --mode worker` adds dist/worker.js,
+  // one self-contained file a strict-CSP host can serve from its own origin.
+  build: (mode === 'worker' ? {
+    outDir: 'dist',
+    emptyOutDir: false,
+    sourcemap: true,
+    target: 'es2022',
+    lib: { entry: { worker: 'sdk/worker/worker.ts' }, formats: ['es'] },
+    rolldownOptions: { output: { codeSplitting: false } },
+  } : {
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
     target: 'es2022',
     minify: false,
-    lib: {
-      entry: { index: 'sdk/index.ts', worker: 'sdk/worker/worker.ts' },
-      formats: ['es'],
-    },
-    rollupOptions: {
-      external: ['comlink', 'idb-keyval'],
-    },
-  },
-  worker: { format: 'es' },
+    lib: { entry: { index: 'sdk/index.ts' }, formats: ['es'] },
+    rolldownOptions: { external: ['comlink', 'idb-keyval'] },
+  }) as UserConfig['build'],
+  // The bundled worker is inlined into one chunk: a blob-URL worker cannot load sibling chunks.
+  worker: { format: 'es', rolldownOptions: { output: { codeSplitting: false } } },
   test: {
     projects: [
       {
@@ -59,11 +68,11 @@ export default defineConfig({
             screenshotFailures: false,
             instances: [{ browser: 'chromium' }],
             provider: playwright({
-              launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+              launchOptions: { executablePath: chromiumPath, args: [...chromiumArgs, ...testArgs] },
             }),
           },
         },
       },
     ],
   },
-});
+}));

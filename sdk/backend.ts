@@ -2,7 +2,7 @@ import type { CandidatePool } from './model/pool.js';
 import type { LastShown } from './model/lookahead.js';
 import type { PlanResult } from './model/planner.js';
 import { CpuPlanner } from './model/planner.js';
-import type { BackendKind, ResolvedOptions } from './types.js';
+import type { BackendKind, GpuStats, ResolvedOptions } from './types.js';
 
 /** What the engine needs of a backend: one plan at a time over the engine's pool and state. */
 export interface Backend {
@@ -12,6 +12,8 @@ export interface Backend {
   plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions): Promise<BackendPlan>;
   /** Frees GPU buffers and the device; the backend is unusable afterwards. */
   dispose(): void;
+  /** GPU figures (WebGPU backend only), reported by `info().gpu`. */
+  readonly stats?: GpuStats;
 }
 
 export interface BackendPlan extends PlanResult {

@@ -181,6 +181,7 @@ export class Engine {
       embeddingDim: this.options.embeddingDim,
     };
     if (this.fallbackReason !== undefined) info.fallbackReason = this.fallbackReason;
+    if (this.backend.stats) info.gpu = { ...this.backend.stats };
     if (this.store.reason !== undefined) info.persistenceReason = this.store.reason;
     return info;
   }

@@ -61,10 +61,15 @@ function batchLength(batch: CandidateBatch): number {
   return Array.isArray(batch) ? batch.length : (batch as CandidateColumns).id?.length ?? 0;
 }
 
-function defaultWorker(options: RerankerOptions): Worker {
+/**
+ * The host's worker if it brings one (strict CSP: `workerUrl` or `createWorker`), else the
+ * bundled one, inlined so it works under any bundler, loaded only when first needed.
+ */
+async function startWorker(options: RerankerOptions): Promise<Worker> {
   if (options.createWorker) return options.createWorker();
   if (options.workerUrl) return new Worker(options.workerUrl, { type: 'module', name: 'swiperank' });
-  return new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'swiperank' });
+  const { default: BundledWorker } = await import('./worker/worker.ts?worker&inline');
+  return new BundledWorker({ name: 'swiperank' });
 }
 
 class RerankerClient implements Reranker {
@@ -92,7 +97,7 @@ class RerankerClient implements Reranker {
   private async connect(restore: SessionSnapshot | null): Promise<Connection> {
     let connection: Connection;
     if (this.useWorker) {
-      const worker = defaultWorker(this.options);
+      const worker = await startWorker(this.options);
       let fail!: (e: Error) => void;
       const failed = new Promise<never>((_, reject) => { fail = reject; });
       failed.catch(() => {});

@@ -97,6 +97,26 @@ export interface Info {
   /** Runs in a Web Worker. */
   worker: boolean;
   embeddingDim: number;
+  /** WebGPU backend figures, while it is in use. */
+  gpu?: GpuStats;
+}
+
+/** Where the WebGPU backend's work goes: live buffers, and the last plan's GPU traffic. */
+export interface GpuStats {
+  /** GPU buffers alive now (grown by doubling, reused across plans). */
+  buffers: number;
+  /** Bytes held by those buffers. */
+  bufferBytes: number;
+  /** Of the last plan: compute dispatches, queue submits, mapAsync readbacks, bytes written and read back. */
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+  bytesUploaded: number;
+  bytesReadBack: number;
+  /** Wall time of the first plan, with pipelines cold, in ms. */
+  firstPlanMs?: number;
+  /** Device losses survived so far. */
+  deviceLosses: number;
 }
 
 export interface MocFusion {
