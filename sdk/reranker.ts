@@ -90,6 +90,11 @@ class RerankerClient implements Reranker {
     this.mirror = { interest: new Array<number>(embeddingDim).fill(0), last: null, shown: new Set(), batches: [], rows: 0 };
   }
 
+  /** Starting compiles GPU pipelines, slow on software adapters: it gets more time than a call. */
+  private get startTimeoutMs(): number {
+    return Math.max(this.timeoutMs, 30_000);
+  }
+
   async start(): Promise<void> {
     await this.connect(null);
   }
@@ -111,13 +116,13 @@ class RerankerClient implements Reranker {
       connection = { api: wrap<WorkerApi>(worker), failed, terminate: () => worker.terminate() };
       const { workerUrl: _u, createWorker: _c, ...cloneable } = this.options;
       this.connection = connection;
-      await this.guard(connection, connection.api.init(cloneable, restore));
+      await this.guard(connection, connection.api.init(cloneable, restore), this.startTimeoutMs);
     } else {
       const { serveEngine } = await import('./worker/serve.js');
       const api = serveEngine({ inWorker: false });
       connection = { api, failed: new Promise<never>(() => {}), terminate: () => {} };
       this.connection = connection;
-      await this.guard(connection, api.init(this.options, restore));
+      await this.guard(connection, api.init(this.options, restore), this.startTimeoutMs);
     }
     return connection;
   }
@@ -136,11 +141,11 @@ class RerankerClient implements Reranker {
     return connection;
   }
 
-  private async guard<T>(connection: Connection, call: Promise<Outcome<T>>): Promise<T> {
+  private async guard<T>(connection: Connection, call: Promise<Outcome<T>>, timeoutMs = this.timeoutMs): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new SwiperankError('TIMEOUT',
-        `the reranker did not answer within timeoutMs (${this.timeoutMs} ms)`)), this.timeoutMs);
+        `the reranker did not answer within ${timeoutMs} ms (timeoutMs)`)), timeoutMs);
     });
     try {
       return unwrap(await Promise.race([call, connection.failed, timeout]));

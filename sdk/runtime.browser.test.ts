@@ -95,6 +95,31 @@ describe('the page runtime in Chromium', () => {
     await second.dispose();
   });
 
+  it('persistence writes are batched, not one per swipe', async () => {
+    const put = IDBObjectStore.prototype.put;
+    let writes = 0;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      writes++;
+      return put.apply(this, args);
+    };
+    try {
+      const name = `batched-${Date.now()}`;
+      const ranker = await createReranker({ worker: false, embeddingDim: dim, persistence: { name } });
+      await ranker.ingest(page(11, 80, 'q-'));
+      let plan = await ranker.plan();
+      for (let i = 0; i < 40; i++) plan = await ranker.swipe({ id: plan.items[0]!.id, dwellMs: 2500 });
+      await ranker.dispose();
+      console.log(`40 swipes: ${writes} IndexedDB writes`);
+      expect(writes).toBeGreaterThanOrEqual(1);
+      expect(writes).toBeLessThanOrEqual(4);
+      const reopened = await createReranker({ worker: false, embeddingDim: dim, persistence: { name } });
+      expect((await reopened.info()).shownCount).toBe(40);
+      await reopened.dispose();
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+  });
+
   it('IndexedDB that refuses to open: the feed still plans, in memory, and says so', async () => {
     const open = indexedDB.open;
     indexedDB.open = () => { throw new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError'); };
