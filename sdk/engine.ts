@@ -135,7 +135,7 @@ export class Engine {
     this.alive();
     checkFeedback(event);
     const at = this.pool.indexOf(event.id);
-    if (at >= 0 && this.pool.shown[at]) {
+    if (this.shownIds.has(event.id)) {
       throw new SwiperankError('INVALID_CANDIDATE', `feedback.id ${show(event.id)} was already reported as shown`);
     }
     this.rememberShown(event.id);

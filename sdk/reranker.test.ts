@@ -149,6 +149,19 @@ describe('sessions', () => {
     expect((await r.info()).shownCount).toBe(30);
   });
 
+  it('feedback: a second report of the same item is rejected; an id never ingested is only remembered as shown', async () => {
+    const r = await ranker();
+    await r.swipe({ id: 'c3', dwellMs: 100 });
+    const before = await r.info();
+    const error = await rejection(r.feedback({ id: 'c3', dwellMs: 100 }));
+    expect(error.code).toBe('INVALID_CANDIDATE');
+    expect(error.message).toMatch(/"c3".*already reported/);
+    expect(await r.info()).toEqual(before);
+    await r.feedback({ id: 'pinned-ad', dwellMs: 900 });
+    expect((await r.ingest([{ id: 'pinned-ad', pCvr: 0.9, pVtr: 0.9, pSdr: 0.9 }])).skippedShown).toBe(1);
+    expect((await r.plan()).items.map((i) => i.id)).not.toContain('pinned-ad');
+  });
+
   it('a known id updates that candidate in place', async () => {
     const r = await createReranker({ backend: 'cpu', worker: false, lookahead: { depth: 1, shortlist: 1 } });
     await r.ingest([{ id: 'a', pCvr: 0.1, pVtr: 0.1, pSdr: 0.5 }, { id: 'b', pCvr: 0.2, pVtr: 0.2, pSdr: 0.5 }]);
