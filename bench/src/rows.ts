@@ -1,0 +1,300 @@
+import { createReranker, type Reranker } from '../../sdk/index.js';
+import { resolveOptions } from '../../sdk/options.js';
+import type { Feedback, GpuStats, RerankerOptions } from '../../sdk/types.js';
+import { createNaivePeer } from '../peers/naive.js';
+import type { Peer, PeerOptions } from '../peers/peer.js';
+import { createTfjsPeer, useTfjsBackend, type TfjsBackendName } from '../peers/tfjs.js';
+import { behaviour, copyPool, seeded, type PoolColumns } from './data.js';
+import { summarise, type Summary } from './stats.js';
+
+export type RowName = 'swiperank-webgpu' | 'swiperank-cpu' | 'naive-js' | 'tfjs-webgpu' | 'tfjs-cpu';
+
+export interface CellSpec {
+  pool: number;
+  shortlist: number;
+  beamWidth: number;
+  depth: number;
+  embeddingDim: number;
+  seed: number;
+}
+
+export interface RowSpec {
+  cell: CellSpec;
+  row: RowName;
+  /** Measured plans after warm-up. */
+  plans: number;
+  warmup: number;
+  /** Warm-up is cut to `slowWarmup` swipes when the first swipe takes longer than `slowMs`. */
+  slowWarmup: number;
+  slowMs: number;
+  /** Time box for the whole row (start, warm-up and measured plans). */
+  budgetMs: number;
+}
+
+/** One plan as observed by the bench. */
+interface Observed {
+  ids: string[];
+  value: number;
+  /** Inside: `plan.timings.totalMs` for the SDK (measured in the engine), `planMs` for a peer. */
+  innerMs: number;
+  /** Page side: wall time around the awaited call. */
+  wallMs: number;
+  gpuMs?: number;
+}
+
+/** What every row runs: create, ingest, plan; then swipe after swipe. */
+interface Subject {
+  description: string;
+  /** The backend's figures for the plan just made (`info().gpu`), read outside the timed region. */
+  lastPlanCounters?: () => Promise<GpuStats | undefined>;
+  plan(): Promise<Observed>;
+  swipe(event: Feedback): Promise<Observed>;
+  dispose(): Promise<void>;
+}
+
+/** The CPU backend's plans and the feedback script every other row replays. */
+export interface Reference {
+  script: Feedback[];
+  plans: { ids: string[]; value: number }[];
+}
+
+export interface Check {
+  compared: number;
+  /** Plans whose item ids (in order) differ from the CPU backend's. */
+  idMismatches: number;
+  /** Plans whose value differs by more than the row's tolerance. */
+  valueMismatches: number;
+  tolerance: number;
+  maxRelValueError: number;
+  firstMismatch?: { step: number; ids: string[]; value: number; expectedIds: string[]; expectedValue: number };
+}
+
+export interface RowResult {
+  row: RowName;
+  status: 'ok' | 'timed-out' | 'unavailable' | 'failed';
+  reason?: string;
+  description?: string;
+  createMs?: number;
+  ingestMs?: number;
+  /** The first plan after ingest: cold pipelines and first upload for the GPU rows. */
+  firstPlan?: { wallMs: number; innerMs: number };
+  warmup: number;
+  plans: number;
+  poolAtStart?: number;
+  poolAtEnd?: number;
+  inner?: Summary;
+  wall?: Summary;
+  gpu?: Summary;
+  samples?: { innerMs: number[]; wallMs: number[] };
+  /** WebGPU backend figures (`info().gpu`): after the first plan, and per measured plan. */
+  gpuCounters?: {
+    afterFirstPlan?: GpuStats;
+    perPlan: Record<string, Summary>;
+    last?: GpuStats;
+  };
+  check?: Check;
+  elapsedMs: number;
+}
+
+export function rerankerOptions(cell: CellSpec, backend: 'webgpu' | 'cpu'): RerankerOptions {
+  return {
+    backend,
+    embeddingDim: cell.embeddingDim,
+    lookahead: { shortlist: cell.shortlist, beamWidth: cell.beamWidth, depth: cell.depth },
+    timeoutMs: 120_000,
+  };
+}
+
+const now = () => performance.now();
+
+async function sdkSubject(cell: CellSpec, cols: PoolColumns, backend: 'webgpu' | 'cpu'): Promise<Subject & { createMs: number; ingestMs: number }> {
+  let t = now();
+  const ranker: Reranker = await createReranker(rerankerOptions(cell, backend));
+  const createMs = now() - t;
+  t = now();
+  await ranker.ingest(copyPool(cols));
+  const ingestMs = now() - t;
+  const info = await ranker.info();
+  if (info.backend !== backend) {
+    await ranker.dispose();
+    throw new Error(`asked for ${backend}, got ${info.backend}: ${info.fallbackReason ?? ''}`);
+  }
+  const observe = async (call: () => ReturnType<Reranker['plan']>): Promise<Observed> => {
+    const start = now();
+    const plan = await call();
+    const wallMs = now() - start;
+    const o: Observed = { ids: plan.items.map((i) => i.id), value: plan.value, innerMs: plan.timings.totalMs, wallMs };
+    if (plan.timings.gpuMs !== undefined) o.gpuMs = plan.timings.gpuMs;
+    return o;
+  };
+  return {
+    description: `swiperank ${info.backend} backend in a worker (${info.adapter})`,
+    createMs, ingestMs,
+    plan: () => observe(() => ranker.plan()),
+    swipe: (event) => observe(() => ranker.swipe(event)),
+    dispose: () => ranker.dispose(),
+    lastPlanCounters: async () => (await ranker.info()).gpu,
+  };
+}
+
+async function peerSubject(peer: Peer, cols: PoolColumns, description: string): Promise<Subject & { createMs: number; ingestMs: number }> {
+  const t = now();
+  await peer.ingest(cols);
+  const ingestMs = now() - t;
+  const observe = async (call: () => ReturnType<Peer['plan']>): Promise<Observed> => {
+    const start = now();
+    const plan = await call();
+    return { ids: plan.ids, value: plan.value, innerMs: plan.planMs, wallMs: now() - start };
+  };
+  return {
+    description, createMs: 0, ingestMs,
+    plan: () => observe(() => peer.plan()),
+    swipe: (event) => observe(() => peer.swipe(event)),
+    dispose: async () => peer.dispose(),
+  };
+}
+
+function peerOptions(cell: CellSpec): PeerOptions {
+  return resolveOptions(rerankerOptions(cell, 'cpu')) as PeerOptions;
+}
+
+async function startSubject(spec: RowSpec, cols: PoolColumns) {
+  const { cell } = spec;
+  switch (spec.row) {
+    case 'swiperank-webgpu': return sdkSubject(cell, cols, 'webgpu');
+    case 'swiperank-cpu': return sdkSubject(cell, cols, 'cpu');
+    case 'naive-js': return peerSubject(createNaivePeer(peerOptions(cell)), cols, 'arrays of objects, Array.prototype.sort per step, main thread');
+    case 'tfjs-webgpu':
+    case 'tfjs-cpu': {
+      const name: TfjsBackendName = spec.row === 'tfjs-webgpu' ? 'webgpu' : 'cpu';
+      const t = now();
+      const active = await useTfjsBackend(name);
+      const initMs = now() - t;
+      const s = await peerSubject(createTfjsPeer(peerOptions(cell)), cols, `TensorFlow.js ${active} backend, main thread`);
+      return { ...s, createMs: initMs };
+    }
+  }
+}
+
+/** The tolerance a row's plan values are held to: float64 rows must agree to rounding. */
+function toleranceOf(row: RowName): number {
+  return row === 'swiperank-cpu' || row === 'naive-js' ? 1e-9 : 1e-4;
+}
+
+/**
+ * Runs one row of one cell. The CPU backend row (`reference` null) records the feedback
+ * script and its plans; every other row replays that script and is checked against them.
+ */
+export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Reference | null): Promise<{ result: RowResult; reference?: Reference }> {
+  const began = now();
+  const deadline = began + spec.budgetMs;
+  const result: RowResult = { row: spec.row, status: 'ok', warmup: 0, plans: 0, elapsedMs: 0 };
+  const recording: Reference | null = reference ? null : { script: [], plans: [] };
+  const tolerance = toleranceOf(spec.row);
+  const check: Check = { compared: 0, idMismatches: 0, valueMismatches: 0, tolerance, maxRelValueError: 0 };
+  const compare = (step: number, o: Observed) => {
+    if (recording) {
+      recording.plans.push({ ids: o.ids, value: o.value });
+      return;
+    }
+    const expected = reference!.plans[step];
+    if (!expected) return;
+    check.compared++;
+    const sameIds = o.ids.length === expected.ids.length && o.ids.every((id, i) => id === expected.ids[i]);
+    const rel = Math.abs(o.value - expected.value) / Math.max(Math.abs(expected.value), 1e-12);
+    check.maxRelValueError = Math.max(check.maxRelValueError, rel);
+    if (!sameIds) check.idMismatches++;
+    if (rel > tolerance) check.valueMismatches++;
+    if ((!sameIds || rel > tolerance) && !check.firstMismatch) {
+      check.firstMismatch = { step, ids: o.ids, value: o.value, expectedIds: expected.ids, expectedValue: expected.value };
+    }
+  };
+
+  let subject: Awaited<ReturnType<typeof startSubject>>;
+  try {
+    subject = await startSubject(spec, cols);
+  } catch (e) {
+    result.status = 'unavailable';
+    result.reason = e instanceof Error ? e.message : String(e);
+    result.elapsedMs = now() - began;
+    return { result };
+  }
+  result.description = subject.description;
+  result.createMs = subject.createMs;
+  result.ingestMs = subject.ingestMs;
+  const inner: number[] = [], wall: number[] = [], gpu: number[] = [];
+  try {
+    const first = await subject.plan();
+    result.firstPlan = { wallMs: first.wallMs, innerMs: first.innerMs };
+    compare(0, first);
+    const counters: Record<string, number[]> = {};
+    let lastCounters: GpuStats | undefined;
+    if (subject.lastPlanCounters) {
+      lastCounters = await subject.lastPlanCounters();
+      result.gpuCounters = { afterFirstPlan: lastCounters, perPlan: {} };
+    }
+    let previous = first;
+    const random = seeded(spec.cell.seed ^ 0x5eed);
+    let warmup = spec.warmup;
+    const total = () => warmup + spec.plans;
+    result.poolAtStart = spec.cell.pool - warmup - 1;
+    for (let step = 1; step <= total(); step++) {
+      let event: Feedback;
+      if (recording) {
+        event = behaviour(random, previous.ids[0]!);
+        recording.script.push(event);
+      } else {
+        const scripted = reference!.script[step - 1];
+        if (!scripted) {
+          result.status = 'timed-out';
+          result.reason = `the reference run stopped at ${reference!.script.length} swipes`;
+          break;
+        }
+        event = scripted;
+      }
+      const o = await subject.swipe(event);
+      compare(step, o);
+      previous = o;
+      if (step === 1 && o.wallMs > spec.slowMs && spec.slowWarmup < warmup) {
+        // Slow cell: spend the time box on measured plans rather than warm-up.
+        warmup = Math.max(1, spec.slowWarmup);
+        result.poolAtStart = spec.cell.pool - warmup - 1;
+      }
+      if (step > warmup) {
+        inner.push(o.innerMs);
+        wall.push(o.wallMs);
+        if (o.gpuMs !== undefined) gpu.push(o.gpuMs);
+        if (subject.lastPlanCounters) {
+          lastCounters = await subject.lastPlanCounters();
+          for (const [k, v] of Object.entries(lastCounters ?? {})) if (typeof v === 'number') (counters[k] ??= []).push(v);
+        }
+      }
+      if (now() > deadline && step < total()) {
+        result.status = 'timed-out';
+        result.reason = `time box of ${(spec.budgetMs / 1000).toFixed(0)} s reached after ${wall.length} measured plans`;
+        break;
+      }
+    }
+    result.warmup = warmup;
+    if (result.gpuCounters) {
+      result.gpuCounters.perPlan = Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, summarise(v)]));
+      result.gpuCounters.last = lastCounters;
+    }
+    result.poolAtEnd = spec.cell.pool - warmup - wall.length;
+  } catch (e) {
+    result.status = 'failed';
+    result.reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  } finally {
+    await subject.dispose().catch(() => {});
+  }
+  result.plans = wall.length;
+  result.inner = summarise(inner);
+  result.wall = summarise(wall);
+  if (gpu.length) result.gpu = summarise(gpu);
+  result.samples = { innerMs: inner.map(round3), wallMs: wall.map(round3) };
+  if (!recording) result.check = check;
+  result.elapsedMs = now() - began;
+  return recording ? { result, reference: recording } : { result };
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
