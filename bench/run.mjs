@@ -36,6 +36,12 @@ const rowFilter = env.BENCH_ROWS ? new Set(env.BENCH_ROWS.split(',')) : null;
 // expensive ones.
 const RUN_ORDER = ['swiperank-cpu', 'swiperank-webgpu', 'naive-js', 'tfjs-cpu', 'tfjs-webgpu']
   .filter((r) => r === 'swiperank-cpu' || !rowFilter || rowFilter.has(r));
+/**
+ * Shares of the time budget. Each row gets its weight's share of the time still left, so
+ * rows that finish early hand their time on; the SDK's WebGPU row gets the most because its
+ * 200 plans are the point of the run, and the peers are the ones that may time out.
+ */
+const WEIGHT = { 'swiperank-cpu': 0.5, 'swiperank-webgpu': 3, 'naive-js': 1, 'tfjs-cpu': 1.5, 'tfjs-webgpu': 1.5 };
 const LABEL = {
   'swiperank-webgpu': 'swiperank WebGPU',
   'swiperank-cpu': 'swiperank CPU',
@@ -221,17 +227,18 @@ async function main() {
   const cells = [];
   for (const pool of POOLS) for (const shape of SHAPES) cells.push({ pool, ...shape, embeddingDim: 32, seed: 0x51e + pool });
   const results = [];
-  let rowsLeft = cells.length * RUN_ORDER.length;
+  let weightLeft = cells.length * RUN_ORDER.reduce((sum, r) => sum + WEIGHT[r], 0);
   for (const cell of cells) {
     const cellResult = { cell, rows: [] };
     results.push(cellResult);
     let pageLost = false;
     for (const row of RUN_ORDER) {
       const remaining = deadline - Date.now() - 5_000;
+      const share = remaining * WEIGHT[row] / weightLeft;
+      weightLeft -= WEIGHT[row];
       const isReference = row === 'swiperank-cpu';
       // Fair share of what is left; the reference row must finish, so it is not boxed tightly.
-      const box = Math.max(isReference ? 120_000 : 10_000, Math.min(180_000, remaining / rowsLeft));
-      rowsLeft--;
+      const box = Math.max(isReference ? 120_000 : 10_000, Math.min(180_000, share));
       if (pageLost) {
         cellResult.rows.push({ row, status: 'failed', reason: 'page restarted after a hang', plans: 0, warmup: 0 });
         continue;

@@ -15,13 +15,17 @@ import { feedbackSignal, moveInterest, normalised, type Peer, type PeerOptions, 
 export type TfjsBackendName = 'webgpu' | 'cpu';
 
 interface PoolTensors {
-  pCvr: tf.Tensor1D;
-  pVtr: tf.Tensor1D;
-  pSdr: tf.Tensor1D;
-  value: tf.Tensor1D;
-  category: tf.Tensor1D;
+  /** logit(clamp(p)): constant per candidate, so computed once at ingest. */
+  logitCvr: tf.Tensor;
+  logitVtr: tf.Tensor;
+  pCvr: tf.Tensor;
+  pVtr: tf.Tensor;
+  pSdr: tf.Tensor;
+  /** value^gamma, also constant per candidate. */
+  valueGamma: tf.Tensor;
+  category: tf.Tensor;
   /** [N, dim], L2-normalised. */
-  embedding: tf.Tensor2D;
+  embedding: tf.Tensor;
 }
 
 /** Selects a tfjs backend; rejects when it cannot start (no WebGPU adapter, for one). */
@@ -52,10 +56,10 @@ export function createTfjsPeer(options: PeerOptions): Peer {
       tf.sub(1, tf.mul(lookahead.phi, tf.cast(sameCategory, 'float32'))),
     );
 
-  const personalise = (p: tf.Tensor, shift: tf.Tensor): tf.Tensor => {
+  const logit = (p: tf.Tensor): tf.Tensor => tf.tidy(() => {
     const c = tf.clipByValue(p, 1e-6, 1 - 1e-6);
-    return tf.sigmoid(tf.add(tf.log(tf.div(c, tf.sub(1, c))), shift));
-  };
+    return tf.log(tf.div(c, tf.sub(1, c)));
+  });
 
   /** Builds the whole plan as one graph of ops; returns [pool indices..., value]. */
   const planGraph = (p: PoolTensors): tf.Tensor => tf.tidy(() => {
@@ -65,10 +69,10 @@ export function createTfjsPeer(options: PeerOptions): Peer {
 
     const u = tf.tensor2d(Float32Array.from(interest), [dim, 1]);
     const shift = dim > 0 ? tf.mul(strength, tf.reshape(tf.matMul(p.embedding, u), [size])) : tf.zeros([size]);
-    const pCvr = personalization === false ? p.pCvr : personalise(p.pCvr, shift);
-    const pVtr = personalization === false ? p.pVtr : personalise(p.pVtr, shift);
+    const pCvr = personalization === false ? p.pCvr : tf.sigmoid(tf.add(p.logitCvr, shift));
+    const pVtr = personalization === false ? p.pVtr : tf.sigmoid(tf.add(p.logitVtr, shift));
     const viewOnly = tf.relu(tf.sub(pVtr, pCvr));
-    const reward = tf.add(tf.mul(tf.mul(fusion.wCvr, pCvr), tf.pow(p.value, fusion.gamma)), tf.mul(fusion.wView, viewOnly));
+    const reward = tf.add(tf.mul(tf.mul(fusion.wCvr, pCvr), p.valueGamma), tf.mul(fusion.wView, viewOnly));
     const score = tf.add(reward, tf.mul(fusion.wSwipe, p.pSdr));
     let eligibleScore = score;
     if (shownIndices.length > 0) {
@@ -155,15 +159,20 @@ export function createTfjsPeer(options: PeerOptions): Peer {
       categories = cols.category.slice();
       const flat = new Float32Array(size * dim);
       embeddings.forEach((e, i) => flat.set(e, i * dim));
+      const pCvr = tf.tensor1d(Float32Array.from(cols.pCvr));
+      const pVtr = tf.tensor1d(Float32Array.from(cols.pVtr));
+      const value = tf.tensor1d(Float32Array.from(cols.value));
       pool = {
-        pCvr: tf.tensor1d(Float32Array.from(cols.pCvr)),
-        pVtr: tf.tensor1d(Float32Array.from(cols.pVtr)),
+        logitCvr: logit(pCvr),
+        logitVtr: logit(pVtr),
+        pCvr, pVtr,
         pSdr: tf.tensor1d(Float32Array.from(cols.pSdr)),
-        value: tf.tensor1d(Float32Array.from(cols.value)),
+        valueGamma: tf.tidy(() => tf.pow(value, fusion.gamma)),
         // Categories compared as float32: exact for ids below 2^24, which the bench uses.
         category: tf.tensor1d(Float32Array.from(cols.category), 'float32'),
         embedding: tf.tensor2d(flat, [size, dim]),
       };
+      value.dispose();
     },
     plan,
     async swipe(event: Feedback) {
