@@ -160,12 +160,18 @@ const ADJECTIVES = [
 /**
  * A seeded catalog. Items of a category cluster around its centroid (within-category cosine
  * about 0.5); prices are log-normal by category; purchase is rarer for dearer items; long
- * views correlate with purchase. Server scores are the true base probabilities with
- * Gaussian noise of sd `scoreNoise` on the logit scale (unbiased on that scale).
+ * views correlate with purchase.
+ *
+ * Server scores are calibrated but noisy: on the logit scale the server observes the true
+ * value plus Gaussian noise of sd `scoreNoise` and reports the posterior mean (shrunk toward
+ * the catalog mean by `var / (var + scoreNoise^2)`), so among items the server scores alike,
+ * the true logit averages the score. The true catalog does not depend on `scoreNoise`
+ * (separate random streams), so noise levels compare on the same items.
  */
 export function makeCatalog(o: CatalogOptions): CatalogItem[] {
   const random = seededRandom(mixSeed(o.seed, 0xca7a106));
   const normal = gaussian(random);
+  const noise = gaussian(seededRandom(mixSeed(o.seed, 0x5c0e)));
   const centroids = Array.from({ length: o.categories }, () => unitVector(normal, o.embeddingDim));
   const medianPrice = Array.from({ length: o.categories }, () => Math.exp(Math.log(30) + 0.7 * normal()));
   const items: CatalogItem[] = [];
@@ -178,16 +184,24 @@ export function makeCatalog(o: CatalogOptions): CatalogItem[] {
     const vtrLogit = -1.0 + 0.6 * appeal + 0.6 * normal();
     const trueCvr = sigmoid(cvrLogit);
     const trueVtr = Math.max(trueCvr, sigmoid(vtrLogit));
-    const trueSdr = sigmoid(2.5 + 0.6 * normal());
-    const noisy = (p: number) => sigmoid(logit(p) + o.scoreNoise * normal());
+    const trueSdr = sigmoid(3.5 + 0.6 * normal());
     const nouns = NOUNS[category % NOUNS.length]!;
     const title = `${ADJECTIVES[Math.floor(random() * ADJECTIVES.length)]!} ${nouns[Math.floor(random() * nouns.length)]!}`;
     items.push({
       id: `item${i}`, title, category, price, embedding,
-      pCvr: noisy(trueCvr), pVtr: noisy(trueVtr), pSdr: noisy(trueSdr),
-      trueCvr, trueVtr, trueSdr,
+      pCvr: 0, pVtr: 0, pSdr: 0, trueCvr, trueVtr, trueSdr,
     });
   }
+  const predict = (truth: (item: CatalogItem) => number, score: (item: CatalogItem, p: number) => void) => {
+    const logits = items.map((item) => logit(truth(item)));
+    const mean = logits.reduce((s, x) => s + x, 0) / Math.max(1, logits.length);
+    const variance = logits.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, logits.length);
+    const shrink = variance / (variance + o.scoreNoise ** 2);
+    items.forEach((item, i) => score(item, sigmoid(mean + shrink * (logits[i]! + o.scoreNoise * noise() - mean))));
+  };
+  predict((item) => item.trueCvr, (item, p) => { item.pCvr = p; });
+  predict((item) => item.trueVtr, (item, p) => { item.pVtr = p; });
+  predict((item) => item.trueSdr, (item, p) => { item.pSdr = p; });
   return items;
 }
 
@@ -253,7 +267,7 @@ export class SimulatedUser {
     const a = this.affinity(item);
     const buy = sigmoid(logit(item.trueCvr) + a);
     const longView = Math.max(buy, sigmoid(logit(item.trueVtr) + a));
-    const view = Math.max(longView, sigmoid(logit(longView) + 1.5));
+    const view = sigmoid(logit(longView) + 1.5);
     let fatigue = 1, weight = 1;
     for (const seen of this.memoryBefore(previous)) {
       const sim = Math.max(0, dot(item.embedding, seen.embedding));

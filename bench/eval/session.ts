@@ -1,0 +1,157 @@
+/**
+ * Closed-loop swipe sessions: a strategy shows items to a simulated user one at a time,
+ * through the public API (`ingest`, `plan`, `swipe`), until the user leaves.
+ */
+import { createReranker, type CandidateRow, type RerankerOptions } from '../../sdk/index.js';
+import { seededRandom } from '../../sdk/testing/instances.js';
+import { mixSeed, SimulatedUser, type CatalogItem, type UserOptions } from './simulator.js';
+
+export interface Strategy {
+  name: string;
+  /** What the row in the report means. */
+  description: string;
+  /** Reranker options on top of the shared ones; null shows the page in server order. */
+  options: RerankerOptions | null;
+}
+
+/**
+ * The strategies compared. "Greedy" is `depth: 1, shortlist: 1`: the stage-1 shortlist of one
+ * is exactly the top fused score `s_i`. Plain `depth: 1` with the default shortlist still
+ * ranks by `r + q * tail` (a one-step look-ahead that sees fatigue), so it is reported apart.
+ */
+export const STRATEGIES: Strategy[] = [
+  { name: 'server', description: 'server order: page by the server\'s expected GMV, pCvr x price', options: null },
+  { name: 'greedy', description: 'greedy by fused score (depth 1, shortlist 1)', options: { lookahead: { depth: 1, shortlist: 1 } } },
+  { name: 'one-step', description: 'depth 1, default shortlist: r + q(.|last) x tail', options: { lookahead: { depth: 1 } } },
+  { name: 'index-rule', description: 'index rule, no context (default depth, rho = phi = 0)', options: { lookahead: { rho: 0, phi: 0 } } },
+  { name: 'lookahead', description: 'look-ahead, default options', options: {} },
+  { name: 'lookahead-nopers', description: 'look-ahead, personalisation off', options: { personalization: false } },
+];
+
+export interface SessionConfig {
+  catalog: CatalogItem[];
+  /** Rows as ingested, by catalog index (built once; the reranker copies what it keeps). */
+  rows: CandidateRow[];
+  embeddingDim: number;
+  pageSize: number;
+  /** Fetch the next page when fewer unseen candidates than this remain. */
+  refillBelow: number;
+  maxSlots: number;
+  user: Omit<UserOptions, 'seed'>;
+}
+
+export interface SessionResult {
+  purchases: number;
+  longViews: number;
+  /** Items seen. */
+  depth: number;
+  /** Sum of the prices of purchased items. */
+  value: number;
+  /** Time in `createReranker`, `ingest`, `plan` and `swipe`, ms. */
+  rerankerMs: number;
+}
+
+export function catalogRows(catalog: CatalogItem[]): CandidateRow[] {
+  return catalog.map((item) => ({
+    id: item.id, pCvr: item.pCvr, pVtr: item.pVtr, pSdr: item.pSdr,
+    value: item.price, category: item.category, embedding: item.embedding,
+  }));
+}
+
+/** A session's pages: successive slices of a seeded shuffle of the catalog (no item twice). */
+export class PageStream {
+  private readonly order: Int32Array;
+  private drawn = 0;
+  private readonly random: () => number;
+
+  constructor(catalogSize: number, seed: number) {
+    this.order = new Int32Array(catalogSize);
+    for (let i = 0; i < catalogSize; i++) this.order[i] = i;
+    this.random = seededRandom(seed);
+  }
+
+  /** Catalog indices of the next page (partial Fisher–Yates: only what is drawn is shuffled). */
+  next(size: number): number[] {
+    const n = this.order.length;
+    const page: number[] = [];
+    for (; page.length < size && this.drawn < n; this.drawn++) {
+      const j = this.drawn + Math.floor(this.random() * (n - this.drawn));
+      const pick = this.order[j]!;
+      this.order[j] = this.order[this.drawn]!;
+      this.order[this.drawn] = pick;
+      page.push(pick);
+    }
+    return page;
+  }
+}
+
+/** The server's own ranking of a page: expected GMV from its predicted scores, descending. */
+export function serverOrder(catalog: CatalogItem[], page: number[]): number[] {
+  return page.slice().sort((a, b) => catalog[b]!.pCvr * catalog[b]!.price - catalog[a]!.pCvr * catalog[a]!.price || a - b);
+}
+
+const now = () => performance.now();
+
+/**
+ * One session of `strategy` for the user of `userSeed`. The user and the pages depend on the
+ * seed only, so every strategy meets the same users and pages (common random numbers).
+ */
+export async function runSession(strategy: Strategy, userSeed: number, c: SessionConfig): Promise<SessionResult> {
+  const user = new SimulatedUser(c.catalog, { ...c.user, seed: userSeed });
+  const pages = new PageStream(c.catalog.length, mixSeed(userSeed, 0x9a6e));
+  const result: SessionResult = { purchases: 0, longViews: 0, depth: 0, value: 0, rerankerMs: 0 };
+  let previous: CatalogItem | null = null;
+  const see = (item: CatalogItem) => {
+    const outcome = user.respond(item, previous);
+    previous = item;
+    result.depth++;
+    if (outcome.longView) result.longViews++;
+    if (outcome.converted) {
+      result.purchases++;
+      result.value += item.price;
+    }
+    return outcome;
+  };
+
+  if (strategy.options === null) {
+    let queue: number[] = [];
+    while (result.depth < c.maxSlots) {
+      if (queue.length === 0) queue = serverOrder(c.catalog, pages.next(c.pageSize));
+      const next = queue.shift();
+      if (next === undefined || !see(c.catalog[next]!).continues) break;
+    }
+    return result;
+  }
+
+  const timed = async <T>(call: () => Promise<T>): Promise<T> => {
+    const start = now();
+    try {
+      return await call();
+    } finally {
+      result.rerankerMs += now() - start;
+    }
+  };
+  const ranker = await timed(() => createReranker({
+    backend: 'cpu', worker: false, embeddingDim: c.embeddingDim, ...strategy.options,
+  }));
+  const ingestPage = async () => {
+    const page = pages.next(c.pageSize);
+    await timed(() => ranker.ingest(page.map((i) => c.rows[i]!)));
+    return page.length;
+  };
+  let unseen = await ingestPage();
+  let plan = await timed(() => ranker.plan());
+  while (result.depth < c.maxSlots) {
+    const first = plan.items[0];
+    if (first === undefined) break;
+    const item = c.catalog[Number(first.id.slice(4))]!; // ids are `item<index>`
+    if (item.id !== first.id) throw new Error(`catalog id ${first.id} is not at its index`);
+    const outcome = see(item);
+    unseen--;
+    if (!outcome.continues || result.depth >= c.maxSlots) break;
+    if (unseen < c.refillBelow) unseen += await ingestPage();
+    plan = await timed(() => ranker.swipe({ id: item.id, dwellMs: outcome.dwellMs, converted: outcome.converted }));
+  }
+  await timed(() => ranker.dispose());
+  return result;
+}
