@@ -1,0 +1,125 @@
+import { createReranker, type Reranker } from '../../sdk/index.js';
+import { DEFAULT_USER, mixSeed, SimulatedUser, type CatalogItem } from '../../bench/eval/simulator.js';
+import { CATALOG, catalog, type WireCandidate } from '../catalog.js';
+import { CandidateSource, toRows } from './candidates.js';
+import { tunable, type DemoSettings, type Strategy } from './settings.js';
+
+/** Fetch the next page when fewer unseen candidates than this remain (as the feed does). */
+const REFILL_BELOW = 20;
+const AUTOPILOT_SEED = 5;
+
+export interface AutopilotRun {
+  strategies: Strategy[];
+  sessions: number;
+  /** A session also ends here if the user has not left by then. */
+  maxSlots: number;
+  /** Pause between swipes, so a reviewer can watch the lanes; 0 in fast mode. */
+  swipeDelayMs: number;
+  settings: DemoSettings;
+}
+
+export interface SessionOutcome {
+  purchases: number;
+  depth: number;
+  /** Sum of the prices of purchased items. */
+  gmv: number;
+}
+
+/** A lane's live state after each swipe. */
+export interface LaneProgress {
+  strategy: Strategy;
+  session: number;
+  /** The session in progress (or just finished). */
+  current: SessionOutcome;
+  /** The item the user just saw. */
+  item: WireCandidate | null;
+  backend: string;
+  finished: SessionOutcome[];
+  done: boolean;
+}
+
+let byId: Map<string, CatalogItem> | null = null;
+
+function truth(id: string): CatalogItem {
+  byId ??= new Map(catalog().map((item) => [item.id, item]));
+  const item = byId.get(id);
+  if (!item) throw new Error(`the catalog has no item ${JSON.stringify(id)}`);
+  return item;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Simulated users swipe through sessions by themselves, one lane per strategy, all lanes at
+ * once. Session k of every lane meets the same user (seed) and the same server pages, so
+ * the lanes differ only by the order shown (common random numbers, as the evaluation does).
+ * The user is the quality evaluation's `SimulatedUser`; it sees the catalog's true
+ * probabilities, which the feed and the reranker never get.
+ */
+export async function runAutopilot(run: AutopilotRun, onProgress: (p: LaneProgress) => void, stopped: () => boolean): Promise<void> {
+  await Promise.all(run.strategies.map(async (strategy) => {
+    const finished: SessionOutcome[] = [];
+    let backend = strategy === 'server' ? 'none' : '…';
+    for (let k = 0; k < run.sessions && !stopped(); k++) {
+      const current: SessionOutcome = { purchases: 0, depth: 0, gmv: 0 };
+      const user = new SimulatedUser(catalog(), { ...DEFAULT_USER, seed: mixSeed(AUTOPILOT_SEED, k) });
+      const source = new CandidateSource(`autopilot-${k}`);
+      let previous: CatalogItem | null = null;
+      let ranker: Reranker | null = null;
+      const report = (item: WireCandidate | null) => onProgress({
+        strategy, session: k, current: { ...current }, item, backend, finished: finished.slice(), done: false,
+      });
+      /** Shows `id`; false when the user leaves. */
+      const see = (id: string): { continues: boolean; dwellMs: number; converted: boolean } => {
+        const item = truth(id);
+        const outcome = user.respond(item, previous);
+        previous = item;
+        current.depth++;
+        if (outcome.converted) {
+          current.purchases++;
+          current.gmv += item.price;
+        }
+        report(source.byId.get(id) ?? null);
+        return outcome;
+      };
+      try {
+        if (strategy === 'server') {
+          let at = 0;
+          while (current.depth < run.maxSlots && !stopped()) {
+            if (at >= source.serverOrder.length && !(await source.next())) break;
+            if (!see(source.serverOrder[at++]!).continues) break;
+            if (run.swipeDelayMs) await sleep(run.swipeDelayMs);
+          }
+        } else {
+          ranker = await createReranker({ embeddingDim: CATALOG.embeddingDim, ...tunable(run.settings, strategy) });
+          backend = (await ranker.info()).backend;
+          let unseen = 0;
+          const refill = async () => {
+            const page = await source.next();
+            if (page) unseen += (await ranker!.ingest(toRows(page))).added;
+          };
+          await refill();
+          let plan = await ranker.plan();
+          while (current.depth < run.maxSlots && !stopped()) {
+            const first = plan.items[0];
+            if (!first) break;
+            const outcome = see(first.id);
+            unseen--;
+            if (!outcome.continues || current.depth >= run.maxSlots) break;
+            if (unseen < REFILL_BELOW && !source.exhausted) await refill();
+            if (run.swipeDelayMs) await sleep(run.swipeDelayMs);
+            plan = await ranker.swipe({ id: first.id, dwellMs: outcome.dwellMs, converted: outcome.converted });
+          }
+        }
+      } finally {
+        await ranker?.dispose();
+      }
+      finished.push(current);
+      report(null);
+    }
+    onProgress({
+      strategy, session: finished.length - 1, current: finished.at(-1) ?? { purchases: 0, depth: 0, gmv: 0 },
+      item: null, backend, finished, done: true,
+    });
+  }));
+}

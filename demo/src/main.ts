@@ -1,0 +1,205 @@
+import { createReranker, type Plan, type Reranker } from '../../sdk/index.js';
+import { CATALOG, type WireCandidate } from '../catalog.js';
+import { runAutopilot } from './autopilot.js';
+import { CandidateSource, toRows } from './candidates.js';
+import { Feed } from './feed.js';
+import { Panel } from './panel.js';
+import { defaultSettings, STRATEGIES, tunable, type DemoSettings } from './settings.js';
+
+/** Fetch the next page when fewer candidates than this are left to plan. */
+const REFILL_BELOW = 30;
+/** Bounded like the SDK's own list of shown ids. */
+const HISTORY_LIMIT = 5_000;
+const SESSION_KEY = 'swiperank-demo:session';
+const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function sessionId(): string {
+  const saved = localStorage.getItem(SESSION_KEY);
+  if (saved && SESSION_ID.test(saved)) return saved;
+  const fresh = `s-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`;
+  localStorage.setItem(SESSION_KEY, fresh);
+  return fresh;
+}
+
+/**
+ * The page's own record of the session: what it showed (the server-order strategy must skip
+ * those) and the item on screen, which a reload puts back instead of drawing a new one. The
+ * reranker's shown ids and interest state persist on their own, in IndexedDB.
+ */
+class History {
+  private readonly key: string;
+  readonly shown: Set<string>;
+  onScreen: WireCandidate | null;
+
+  constructor(session: string) {
+    this.key = `swiperank-demo:${session}:history`;
+    let saved: { shown?: unknown; onScreen?: unknown } = {};
+    try {
+      saved = JSON.parse(localStorage.getItem(this.key) ?? '{}') as typeof saved;
+    } catch {
+      // A corrupt record only loses the resume point; the reranker still knows what was shown.
+    }
+    this.shown = new Set(Array.isArray(saved.shown) ? saved.shown.filter((id): id is string => typeof id === 'string') : []);
+    const onScreen = saved.onScreen as WireCandidate | null | undefined;
+    this.onScreen = onScreen && typeof onScreen.id === 'string' && !this.shown.has(onScreen.id) ? onScreen : null;
+  }
+
+  save(): void {
+    const shown = [...this.shown].slice(-HISTORY_LIMIT);
+    localStorage.setItem(this.key, JSON.stringify({ shown, onScreen: this.onScreen }));
+  }
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+async function main(): Promise<void> {
+  const feedRoot = document.getElementById('feed')!;
+  const panelRoot = document.getElementById('panel')!;
+  const toggle = document.getElementById('panel-toggle')!;
+  let settings: DemoSettings = defaultSettings();
+  const session = sessionId();
+  const history = new History(session);
+  const source = new CandidateSource(session);
+  let ranker!: Reranker;
+  let poolLeft = 0;
+  let stopAutopilot = false;
+
+  const panel = new Panel(panelRoot, settings, {
+    settings: (next) => void applySettings(next),
+    autopilot: (fast, sessions) => void autopilot(fast, sessions),
+    stopAutopilot: () => { stopAutopilot = true; },
+    newSession: () => {
+      localStorage.removeItem(SESSION_KEY);
+      location.reload();
+    },
+  });
+
+  const setPanelOpen = (open: boolean) => {
+    panelRoot.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+    document.body.classList.toggle('panel-open', open);
+    if (open) panel.shown();
+  };
+  toggle.addEventListener('click', () => setPanelOpen(panelRoot.hidden));
+  // Reviewers on a desktop see the panel at once; on a phone the feed comes first.
+  setPanelOpen(window.matchMedia('(min-width: 900px)').matches);
+
+  const showInfo = async () => panel.showInfo(await ranker.info(), session);
+
+  /** Fetches and ingests pages until enough candidates are left to plan. */
+  let filling: Promise<void> | null = null;
+  const fill = () => {
+    filling ??= (async () => {
+      try {
+        while (poolLeft < REFILL_BELOW && !source.exhausted) {
+          const page = await source.next();
+          if (page) poolLeft = (await ranker.ingest(toRows(page))).poolSize;
+        }
+      } finally {
+        filling = null;
+      }
+    })();
+    return filling;
+  };
+
+  const notes = {
+    server: 'The feed follows server order; this is what the reranker would show instead.',
+    reranked: 'Slot 1 is on screen now; the rest is the planned continuation, replanned at every swipe.',
+    configured: 'Replanned with the new settings (slot 1 is what they would show now); the feed uses them from the next swipe.',
+  };
+
+  const timed = async (call: () => Promise<Plan>, note: string): Promise<Plan> => {
+    const start = performance.now();
+    const plan = await call();
+    panel.recordPlan(plan, performance.now() - start, source.byId, note);
+    return plan;
+  };
+
+  /** The item to show after `plan`: the plan's first, or the server's next unseen one. */
+  const pick = (plan: Plan): WireCandidate | null => {
+    if (settings.strategy === 'server') {
+      const id = source.serverOrder.find((candidate) => !history.shown.has(candidate) && candidate !== feed.currentId);
+      return id === undefined ? null : source.byId.get(id) ?? null;
+    }
+    const first = plan.items[0];
+    return first ? source.byId.get(first.id) ?? null : null;
+  };
+
+  const feed = new Feed(feedRoot, async () => {
+    const leaving = feed.currentId!;
+    const note = settings.strategy === 'server' ? notes.server : notes.reranked;
+    let plan = await timed(() => ranker.swipe({
+      id: leaving, dwellMs: Math.round(performance.now() - feed.shownAt), converted: feed.bought,
+    }), note);
+    history.shown.add(leaving);
+    poolLeft--;
+    if (plan.items.length === 0 && !source.exhausted) {
+      await fill();
+      plan = await timed(() => ranker.plan(), note);
+    } else if (poolLeft < REFILL_BELOW) {
+      void fill().catch((e: unknown) => panel.error(`could not fetch candidates: ${message(e)}`));
+    }
+    const next = pick(plan);
+    history.onScreen = next;
+    history.save();
+    void showInfo();
+    return next;
+  });
+
+  async function applySettings(next: DemoSettings): Promise<void> {
+    settings = next;
+    try {
+      await ranker.configure(tunable(next));
+      await timed(() => ranker.plan(), next.strategy === 'server' ? notes.server : notes.configured);
+      panel.error(null);
+      await showInfo();
+    } catch (e) {
+      panel.error(message(e));
+    }
+  }
+
+  async function autopilot(fast: boolean, sessions: number): Promise<void> {
+    stopAutopilot = false;
+    const strategies = STRATEGIES.map((s) => s.id);
+    panel.resetAutopilot(strategies);
+    panel.autopilotState('running', `running ${sessions} sessions per strategy…`);
+    const start = performance.now();
+    try {
+      await runAutopilot({
+        strategies, sessions, settings,
+        maxSlots: fast ? 40 : 200,
+        swipeDelayMs: fast ? 0 : 60,
+      }, (progress) => panel.lane(progress), () => stopAutopilot);
+      const figures = panel.autopilotSummary();
+      const text = figures.map((f) => `${f.strategy}: ${f.purchases} bought ($${f.gmv.toFixed(0)}), mean depth ${f.meanDepth.toFixed(1)}`).join('; ');
+      panel.autopilotState(stopAutopilot ? 'stopped' : 'done',
+        `${stopAutopilot ? 'stopped' : 'done'} in ${((performance.now() - start) / 1000).toFixed(1)} s: ${text}`);
+    } catch (e) {
+      panel.autopilotState('failed', `autopilot failed: ${message(e)}`);
+    }
+  }
+
+  ranker = await createReranker({
+    embeddingDim: CATALOG.embeddingDim,
+    persistence: { name: `demo-${session}` },
+    ...tunable(settings),
+  });
+  await fill();
+  await showInfo();
+  const plan = await timed(() => ranker.plan(), notes.reranked);
+  const first = history.onScreen ?? pick(plan);
+  if (!first) {
+    feed.status('No candidates to show.');
+    return;
+  }
+  history.onScreen = first;
+  history.save();
+  feed.showFirst(first);
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((e: unknown) => {
+  const status = document.querySelector('.feed-status') ?? document.getElementById('feed')!.appendChild(document.createElement('p'));
+  status.className = 'feed-status';
+  status.textContent = `The feed could not start: ${message(e)}`;
+});
