@@ -183,6 +183,8 @@ async function main(): Promise<void> {
   const freshMs = await freshRerankerCost(200);
   const lookahead = STRATEGIES.find((s) => s.name === 'lookahead')!;
   const greedyStrategy = STRATEGIES.find((s) => s.name === 'greedy')!;
+  const unpersonalized = STRATEGIES.find((s) => s.name === 'lookahead-nopers')!;
+  const personalization: { similarityPenalty: number; categoryPenalty: number; lift: Record<Metric, Estimate> }[] = [];
   const cellSeeds = userSeeds(SENSITIVITY.sessions);
   const cells: { similarityPenalty: number; categoryPenalty: number; scoreNoise: number; lift: Record<Metric, Estimate>; greedy: Record<Metric, number>; lookahead: Record<Metric, number> }[] = [];
   const sensitivityStart = performance.now();
@@ -191,6 +193,13 @@ async function main(): Promise<void> {
       const cellConfig = sessionConfig(scoreNoise, fatigue);
       const g = await runStrategy(greedyStrategy, cellConfig, cellSeeds);
       const l = await runStrategy(lookahead, cellConfig, cellSeeds);
+      if (scoreNoise === CATALOG.scoreNoise) {
+        const off = await runStrategy(unpersonalized, cellConfig, cellSeeds);
+        personalization.push({
+          ...fatigue,
+          lift: Object.fromEntries(METRICS.map((m) => [m, pairedLift(l.samples[m], off.samples[m])])) as Record<Metric, Estimate>,
+        });
+      }
       cells.push({
         ...fatigue, scoreNoise,
         lift: Object.fromEntries(METRICS.map((m) => [m, pairedLift(l.samples[m], g.samples[m])])) as Record<Metric, Estimate>,
@@ -220,6 +229,15 @@ async function main(): Promise<void> {
       });
       print(`| ${f.similarityPenalty} / ${f.categoryPenalty} | ${row.join(' | ')} |`);
     }
+  }
+
+  print();
+  print(`**Personalisation: look-ahead with it over look-ahead without**, noise ${CATALOG.scoreNoise}, same ${SENSITIVITY.sessions.toLocaleString('en-US')} paired sessions per row`);
+  print();
+  print(`| similarity / category penalty | ${METRICS.join(' | ')} |`);
+  print(`|---:|${METRICS.map(() => '---:').join('|')}|`);
+  for (const row of personalization) {
+    print(`| ${row.similarityPenalty} / ${row.categoryPenalty} | ${METRICS.map((m) => `${liftCi(row.lift[m])} ${significant(row.lift[m])}`).join(' | ')} |`);
   }
 
   // Optimality gap.
@@ -263,7 +281,7 @@ async function main(): Promise<void> {
     }),
     lookaheadOverOneStep: lookVsOneStep,
     lookaheadOverServer: lookVsServer,
-    sensitivity: { sessionsPerCell: SENSITIVITY.sessions, cells },
+    sensitivity: { sessionsPerCell: SENSITIVITY.sessions, cells, personalizationOnOverOff: personalization },
     optimalityGap: { ...GAP, rows: gap },
     freshRerankerMs: freshMs,
   };
