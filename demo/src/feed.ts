@@ -185,6 +185,8 @@ export class Feed {
   private onPointerDown(e: PointerEvent): void {
     if (this.busy || !this.current || (e.target as HTMLElement).closest('button')) return;
     if (e.pointerType === 'mouse' && e.button !== 0) return;
+    // Arrow keys then go to the feed, even if a panel field had focus.
+    this.root.focus({ preventScroll: true });
     this.drag = { pointer: e.pointerId, startY: e.clientY, dy: 0, startAt: performance.now() };
     this.root.setPointerCapture(e.pointerId);
   }

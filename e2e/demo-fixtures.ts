@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, test as base, type Page, type TestInfo } from '@playwright/test';
+
+const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
+
+export type SwipeBy = 'wheel' | 'keys' | 'touch';
+
+/** The demo page, driven as a user would, read through its test ids. */
+export class Demo {
+  constructor(readonly page: Page, private readonly info: TestInfo) {}
+
+  async open(): Promise<void> {
+    await this.page.goto('/');
+    // Starting compiles GPU pipelines on SwiftShader; allow the SDK's own start timeout.
+    await expect(this.page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 45_000 });
+  }
+
+  async currentId(): Promise<string> {
+    const id = await this.page.getByTestId('feed').getAttribute('data-current-id');
+    expect(id, 'an item is on screen').toBeTruthy();
+    return id!;
+  }
+
+  async planCount(): Promise<number> {
+    return Number(await this.page.getByTestId('plan-count').textContent());
+  }
+
+  async plan(): Promise<[string, number, number, number][]> {
+    return JSON.parse(await this.page.getByTestId('plan-table').locator('tbody').getAttribute('data-plan') ?? '[]');
+  }
+
+  async setPanel(open: boolean): Promise<void> {
+    const toggle = this.page.getByTestId('panel-toggle');
+    if ((await toggle.getAttribute('aria-expanded') === 'true') !== open) await toggle.click();
+    await expect(this.page.getByTestId('panel')).toBeVisible({ visible: open });
+  }
+
+  /** One swipe to the next item; resolves once the feed shows it and its plan is counted. */
+  async swipe(by: SwipeBy): Promise<string> {
+    const { page } = this;
+    const before = await this.currentId();
+    const plans = await this.planCount();
+    const swipes = Number(await page.getByTestId('feed').getAttribute('data-swipes') ?? '0');
+    const box = (await page.getByTestId('feed').boundingBox())!;
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height * 0.4;
+    if (by === 'wheel') {
+      await page.mouse.move(x, y);
+      await page.mouse.wheel(0, 240);
+    } else if (by === 'keys') {
+      // Keys go to the feed, not to a panel field that may still have focus.
+      await page.getByTestId('feed').focus();
+      await page.keyboard.press('ArrowDown');
+    } else {
+      // Real touch input through the DevTools protocol: Chromium turns it into pointer events.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y: y + 150 }] });
+      for (let step = 1; step <= 6; step++) {
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y + 150 - step * 40 }] });
+      }
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await cdp.detach();
+    }
+    // Polled every frame: locator assertions back off to a second between checks.
+    await page.waitForFunction((n) => document.querySelector<HTMLElement>('[data-testid="feed"]')?.dataset.swipes === String(n),
+      swipes + 1, { timeout: 10_000 });
+    const after = await this.currentId();
+    expect(after, `${by} advanced the feed`).not.toBe(before);
+    expect(await this.planCount(), `${by} swipe triggered exactly one plan`).toBe(plans + 1);
+    return after;
+  }
+
+  /** A screenshot, attached to the report and kept in e2e/artifacts/. */
+  async screenshot(name: string): Promise<void> {
+    mkdirSync(artifacts, { recursive: true });
+    const path = `${artifacts}${this.info.project.name}-${name}.png`;
+    const body = await this.page.screenshot({ path });
+    await this.info.attach(name, { body, contentType: 'image/png' });
+  }
+}
+
+/** Every demo spec fails on a console error or an uncaught page error. */
+export const test = base.extend<{ demo: Demo }>({
+  demo: async ({ page }, use, info) => {
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await use(new Demo(page, info));
+    expect(problems, 'console and page errors').toEqual([]);
+  },
+});
+
+export { expect };
