@@ -1,7 +1,86 @@
-import type { Backend } from '../backend.js';
-import type { ResolvedOptions } from '../types.js';
+import type { Backend, BackendPlan } from '../backend.js';
+import type { LastShown } from '../model/lookahead.js';
+import type { CandidatePool } from '../model/pool.js';
+import type { GpuStats, ResolvedOptions } from '../types.js';
+import { GpuPlanner } from './planner.js';
 
-/** Placeholder until the WebGPU backend lands: always unavailable. */
+/**
+ * The WebGPU backend: owns the device (through a GpuPlanner) and survives one device
+ * loss by rebuilding device, pipelines and buffers and re-running the plan in flight. A
+ * second loss makes `plan()` throw, and the engine hands the work to the CPU backend.
+ */
+class WebGpuBackend implements Backend {
+  readonly kind = 'webgpu';
+  adapter: string;
+  readonly stats: GpuStats = {
+    buffers: 0, bufferBytes: 0, dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesReadBack: 0,
+    deviceLosses: 0,
+  };
+  private planner: GpuPlanner;
+  /** Plans run one at a time: they share buffers and one readback buffer. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(planner: GpuPlanner) {
+    this.planner = planner;
+    this.adapter = planner.description;
+  }
+
+  readonly onLost = (): void => {
+    this.stats.deviceLosses++;
+  };
+
+  plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions): Promise<BackendPlan> {
+    const run = () => this.planOnce(pool, u, last, options);
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  private async planOnce(
+    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions,
+  ): Promise<BackendPlan> {
+    const start = performance.now();
+    for (;;) {
+      if (this.disposed) throw new Error('the WebGPU backend was disposed');
+      const planner = this.planner;
+      try {
+        if (planner.lost) throw new Error('the WebGPU device was lost between plans');
+        const { plan, traffic } = await planner.plan(pool, u, last, options);
+        Object.assign(this.stats, traffic, { buffers: planner.bufferCount, bufferBytes: planner.bufferBytes });
+        this.stats.firstPlanMs ??= performance.now() - start;
+        return plan;
+      } catch (e) {
+        // Anything but a device loss is a fault of this backend: let the engine fall back.
+        if (!(await planner.confirmLoss())) throw e;
+        await this.rebuild(planner);
+      }
+    }
+  }
+
+  private async rebuild(lost: GpuPlanner): Promise<void> {
+    lost.destroy();
+    this.stats.buffers = 0;
+    this.stats.bufferBytes = 0;
+    if (this.stats.deviceLosses > 1) {
+      throw new Error(`the WebGPU device was lost ${this.stats.deviceLosses} times (last: ${lost.lost?.reason ?? 'unknown'}: ${lost.lost?.message ?? ''})`);
+    }
+    this.planner = await GpuPlanner.open(this.onLost);
+    this.adapter = this.planner.description;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.planner.destroy();
+    this.stats.buffers = 0;
+    this.stats.bufferBytes = 0;
+  }
+}
+
+/** Opens a device and builds the pipelines; throws with the reason when WebGPU cannot be had. */
 export async function createWebGpuBackend(_options: ResolvedOptions): Promise<Backend> {
-  throw new Error('the WebGPU backend is not built yet');
+  let backend: WebGpuBackend | null = null;
+  const planner = await GpuPlanner.open(() => backend?.onLost());
+  backend = new WebGpuBackend(planner);
+  return backend;
 }

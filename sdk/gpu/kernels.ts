@@ -1,0 +1,112 @@
+import beamSource from '../../shaders/beam.wgsl?raw';
+import commonSource from '../../shaders/common.wgsl?raw';
+import fuseSource from '../../shaders/fuse.wgsl?raw';
+import shortlistSource from '../../shaders/shortlist.wgsl?raw';
+import sortSource from '../../shaders/sort.wgsl?raw';
+import type { BufferName, KernelName } from './schedule.js';
+
+type ModuleName = 'fuse' | 'sort' | 'shortlist' | 'beam';
+type BindingType = 'uniform' | 'pass' | 'read' | 'write';
+
+const SOURCES: Record<ModuleName, string> = {
+  fuse: fuseSource, sort: sortSource, shortlist: shortlistSource, beam: beamSource,
+};
+
+/** A binding of a kernel: its number in @group(0), its type, and the buffer bound by default. */
+type Binding = readonly [binding: number, type: BindingType, buffer: BufferName];
+
+interface KernelSpec {
+  module: ModuleName;
+  bindings: readonly Binding[];
+}
+
+/** Each kernel's entry point and exactly the bindings it uses (explicit layouts, no 'auto'). */
+export const KERNELS: Record<KernelName, KernelSpec> = {
+  fuse: {
+    module: 'fuse',
+    bindings: [[0, 'uniform', 'plan'], [1, 'read', 'slots'], [2, 'read', 'embedding'], [3, 'read', 'shown'],
+      [4, 'read', 'vectors'], [5, 'write', 'fused'], [6, 'write', 'stageKeys'], [7, 'write', 'rankKeys']],
+  },
+  rankScatter: {
+    module: 'fuse',
+    bindings: [[0, 'uniform', 'plan'], [7, 'write', 'rankKeys'], [8, 'write', 'ranks']],
+  },
+  rankScore: {
+    module: 'fuse',
+    bindings: [[0, 'uniform', 'plan'], [3, 'read', 'shown'], [5, 'write', 'fused'], [6, 'write', 'stageKeys'],
+      [8, 'write', 'ranks']],
+  },
+  sortBlocks: { module: 'sort', bindings: [[0, 'pass', 'passes'], [1, 'write', 'stageKeys']] },
+  sortGlobal: { module: 'sort', bindings: [[0, 'pass', 'passes'], [1, 'write', 'rankKeys']] },
+  reduceLists: {
+    module: 'sort',
+    bindings: [[0, 'pass', 'passes'], [2, 'read', 'stageKeys'], [3, 'write', 'listsA']],
+  },
+  gather: {
+    module: 'shortlist',
+    bindings: [[0, 'uniform', 'plan'], [1, 'read', 'slots'], [2, 'read', 'embedding'], [3, 'read', 'fused'],
+      [4, 'read', 'listsA'], [5, 'write', 'shortlist'], [6, 'write', 'shortEmbedding'], [7, 'write', 'scalars']],
+  },
+  expand: {
+    module: 'beam',
+    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'],
+      [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [7, 'write', 'beamTop'],
+      [8, 'write', 'continuation']],
+  },
+  prune: {
+    module: 'beam',
+    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [3, 'read', 'shortlist'], [6, 'write', 'beams'],
+      [7, 'write', 'beamTop'], [8, 'write', 'continuation']],
+  },
+  writePlan: {
+    module: 'beam',
+    bindings: [[1, 'uniform', 'plan'], [3, 'read', 'shortlist'], [5, 'read', 'scalars'], [6, 'write', 'beams'],
+      [9, 'write', 'planOut']],
+  },
+};
+
+export interface Kernel {
+  spec: KernelSpec;
+  layout: GPUBindGroupLayout;
+  pipeline: GPUComputePipeline;
+}
+
+function layoutEntry([binding, type]: Binding): GPUBindGroupLayoutEntry {
+  const buffer: GPUBufferBindingLayout = type === 'uniform' ? { type: 'uniform' }
+    : type === 'pass' ? { type: 'uniform', hasDynamicOffset: true }
+      : { type: type === 'read' ? 'read-only-storage' : 'storage' };
+  return { binding, visibility: GPUShaderStage.COMPUTE, buffer };
+}
+
+/**
+ * Compiles the four WGSL modules and every kernel's pipeline, concurrently and once per
+ * device. A compile error is reported with the compiler's messages.
+ */
+export async function createKernels(device: GPUDevice): Promise<Record<KernelName, Kernel>> {
+  const modules = {} as Record<ModuleName, GPUShaderModule>;
+  for (const name of Object.keys(SOURCES) as ModuleName[]) {
+    modules[name] = device.createShaderModule({ label: `swiperank.${name}.wgsl`, code: `${commonSource}\n${SOURCES[name]}` });
+  }
+  const names = Object.keys(KERNELS) as KernelName[];
+  try {
+    const built = await Promise.all(names.map(async (name): Promise<Kernel> => {
+      const spec = KERNELS[name];
+      const layout = device.createBindGroupLayout({ label: `swiperank.${name}.bindings`, entries: spec.bindings.map(layoutEntry) });
+      const pipeline = await device.createComputePipelineAsync({
+        label: `swiperank.${name}`,
+        layout: device.createPipelineLayout({ label: `swiperank.${name}.layout`, bindGroupLayouts: [layout] }),
+        compute: { module: modules[spec.module], entryPoint: name },
+      });
+      return { spec, layout, pipeline };
+    }));
+    return Object.fromEntries(names.map((name, i) => [name, built[i]!])) as Record<KernelName, Kernel>;
+  } catch (e) {
+    const messages: string[] = [];
+    for (const [name, module] of Object.entries(modules)) {
+      for (const m of (await module.getCompilationInfo()).messages) {
+        if (m.type === 'error') messages.push(`${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+      }
+    }
+    throw new Error(`WebGPU pipelines failed to build: ${(e as Error).message}${messages.length ? `\n${messages.join('\n')}` : ''}`);
+  }
+}

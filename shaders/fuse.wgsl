@@ -1,0 +1,132 @@
+// Stage 0: personalised probabilities, reward and fused slot score for every pool slot
+// (DESIGN.md section 2), and the keys stage 1 selects by. `rank` fusion sorts the three
+// objectives on the GPU (sort.wgsl) between `fuse` and `rankScore`.
+
+struct Slot {
+  pCvr: f32,
+  pVtr: f32,
+  pSdr: f32,
+  value: f32,
+  // logit(clamp(p, 1e-6, 1 - 1e-6)), computed once per upload in f64.
+  logitCvr: f32,
+  logitVtr: f32,
+  category: u32,
+  hasCategory: u32,
+}
+
+@group(0) @binding(0) var<uniform> plan: PlanParams;
+@group(0) @binding(1) var<storage, read> slots: array<Slot>;
+@group(0) @binding(2) var<storage, read> embedding: array<f32>;
+// One bit per slot.
+@group(0) @binding(3) var<storage, read> shown: array<u32>;
+// The interest state u, then the last shown item's embedding.
+@group(0) @binding(4) var<storage, read> vectors: array<f32>;
+// Per slot: pCvr', pVtr', reward, fused score.
+@group(0) @binding(5) var<storage, read_write> fused: array<vec4f>;
+@group(0) @binding(6) var<storage, read_write> stageKeys: array<vec2u>;
+// Three segments of `rankSize` (pCvr', pVtr', pSdr), each sorted into rank order.
+@group(0) @binding(7) var<storage, read_write> rankKeys: array<vec2u>;
+// Three segments of `size`: the 1-based rank of each eligible slot.
+@group(0) @binding(8) var<storage, read_write> ranks: array<u32>;
+
+var<workgroup> interest: array<f32, 256>;
+
+fn eligible(i: u32) -> bool {
+  return i < plan.size && (shown[i >> 5u] & (1u << (i & 31u))) == 0u;
+}
+
+fn sigmoid(z: f32) -> f32 {
+  return 1.0 / (1.0 + exp(-z));
+}
+
+@compute @workgroup_size(256)
+fn fuse(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  for (var d = lid; d < plan.dim; d += 256u) {
+    interest[d] = vectors[d];
+  }
+  workgroupBarrier();
+  let i = gid.x;
+  let byRank = plan.fusionKind == FUSION_RANK;
+  if (!eligible(i)) {
+    if (!byRank && i < plan.keyCount) {
+      stageKeys[i] = LAST_KEY;
+    }
+    if (byRank && i < plan.rankSize) {
+      for (var o = 0u; o < 3u; o++) {
+        rankKeys[o * plan.rankSize + i] = LAST_KEY;
+      }
+    }
+    return;
+  }
+  let slot = slots[i];
+  var pCvr = slot.pCvr;
+  var pVtr = slot.pVtr;
+  if (plan.personalize != 0u) {
+    var affinity = 0.0;
+    let row = i * plan.dim;
+    for (var d = 0u; d < plan.dim; d++) {
+      affinity += interest[d] * embedding[row + d];
+    }
+    let shift = plan.strength * affinity;
+    pCvr = sigmoid(slot.logitCvr + shift);
+    pVtr = sigmoid(slot.logitVtr + shift);
+  }
+  let viewOnly = max(0.0, pVtr - pCvr);
+  let reward = plan.wCvr * pCvr * powExact(slot.value, plan.gamma) + plan.wView * viewOnly;
+  var score = 0.0;
+  switch (plan.fusionKind) {
+    case FUSION_MOC: {
+      score = reward + plan.wSwipe * slot.pSdr;
+    }
+    case FUSION_WEIGHTED_SUM: {
+      score = plan.weightCvr * pCvr + plan.weightVtr * pVtr + plan.weightSdr * slot.pSdr;
+    }
+    case FUSION_PRODUCT: {
+      score = powExact(1.0 + plan.weightCvr * pCvr, plan.alphaCvr)
+        * powExact(1.0 + plan.weightVtr * pVtr, plan.alphaVtr)
+        * powExact(1.0 + plan.weightSdr * slot.pSdr, plan.alphaSdr);
+    }
+    default: {}
+  }
+  fused[i] = vec4f(pCvr, pVtr, reward, score);
+  if (byRank) {
+    rankKeys[i] = vec2u(scoreKey(pCvr), i);
+    rankKeys[plan.rankSize + i] = vec2u(scoreKey(pVtr), i);
+    rankKeys[2u * plan.rankSize + i] = vec2u(scoreKey(slot.pSdr), i);
+  } else {
+    stageKeys[i] = vec2u(scoreKey(score), i);
+  }
+}
+
+// After the sort: eligible slots lead each segment, so position + 1 is the rank.
+@compute @workgroup_size(256)
+fn rankScatter(@builtin(global_invocation_id) gid: vec3u) {
+  let position = gid.x;
+  let objective = gid.y;
+  if (position >= plan.eligible) {
+    return;
+  }
+  let entry = rankKeys[objective * plan.rankSize + position];
+  ranks[objective * plan.size + entry.y] = position + 1u;
+}
+
+fn rankTerm(rank: u32, weight: f32, alpha: f32, beta: f32) -> f32 {
+  return weight / (powExact(f32(rank), alpha) + beta);
+}
+
+@compute @workgroup_size(256)
+fn rankScore(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x;
+  if (i >= plan.keyCount) {
+    return;
+  }
+  if (!eligible(i)) {
+    stageKeys[i] = LAST_KEY;
+    return;
+  }
+  var score = rankTerm(ranks[i], plan.weightCvr, plan.alphaCvr, plan.betaCvr);
+  score += rankTerm(ranks[plan.size + i], plan.weightVtr, plan.alphaVtr, plan.betaVtr);
+  score += rankTerm(ranks[2u * plan.size + i], plan.weightSdr, plan.alphaSdr, plan.betaSdr);
+  fused[i].w = score;
+  stageKeys[i] = vec2u(scoreKey(score), i);
+}

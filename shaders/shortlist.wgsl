@@ -1,0 +1,73 @@
+// Stage 1's result, gathered into the compact arrays stage 2 reads: per shortlisted
+// candidate its pool index, reward, pSdr, category, score and embedding; and the tail.
+
+struct Slot {
+  pCvr: f32,
+  pVtr: f32,
+  pSdr: f32,
+  value: f32,
+  logitCvr: f32,
+  logitVtr: f32,
+  category: u32,
+  hasCategory: u32,
+}
+
+struct ShortlistItem {
+  poolIndex: u32,
+  reward: f32,
+  pSdr: f32,
+  score: f32,
+  category: u32,
+  hasCategory: u32,
+  pad0: u32,
+  pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> plan: PlanParams;
+@group(0) @binding(1) var<storage, read> slots: array<Slot>;
+@group(0) @binding(2) var<storage, read> embedding: array<f32>;
+@group(0) @binding(3) var<storage, read> fused: array<vec4f>;
+// Stage 1's best keys, best first.
+@group(0) @binding(4) var<storage, read> best: array<vec2u>;
+@group(0) @binding(5) var<storage, read_write> shortlist: array<ShortlistItem>;
+@group(0) @binding(6) var<storage, read_write> shortEmbedding: array<f32>;
+// [0]: tail.
+@group(0) @binding(7) var<storage, read_write> scalars: array<f32>;
+
+var<workgroup> partial: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn gather(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let c = gid.x;
+  if (c < plan.shortlist) {
+    let i = best[c].y;
+    let f = fused[i];
+    let slot = slots[i];
+    shortlist[c] = ShortlistItem(i, f.z, slot.pSdr, f.w, slot.category, slot.hasCategory, 0u, 0u);
+    for (var d = 0u; d < plan.dim; d++) {
+      shortEmbedding[c * plan.dim + d] = embedding[i * plan.dim + d];
+    }
+  }
+  // One workgroup sums the rewards, so every beam step reads the same tail.
+  if (wid.x == 0u) {
+    var sum = 0.0;
+    for (var s = lid; s < plan.shortlist; s += 256u) {
+      sum += fused[best[s].y].z;
+    }
+    partial[lid] = sum;
+    workgroupBarrier();
+    for (var half = 128u; half > 0u; half >>= 1u) {
+      if (lid < half) {
+        partial[lid] += partial[lid + half];
+      }
+      workgroupBarrier();
+    }
+    if (lid == 0u) {
+      scalars[0] = select(plan.tailValue, partial[0] / f32(plan.shortlist), plan.tailAuto != 0u);
+    }
+  }
+}
