@@ -5,66 +5,71 @@ const cpuProject = () => test.info().project.name.includes('cpu');
 test.describe('desktop', () => {
   test.use({ viewport: { width: 1280, height: 800 } });
 
-  test('the panel shows the backend and adapter: WebGPU on SwiftShader, or CPU with WebGPU off', async ({ demo, page }) => {
+  // One page per test: on SwiftShader a WebGPU start takes seconds, so related checks share it.
+  test('the panel shows the backend and adapter, and a changed weight or depth changes the next plan', async ({ demo, page }) => {
     await demo.open();
     await demo.setPanel(true);
-    const backend = page.getByTestId('backend');
-    await expect(backend).not.toHaveText('…');
-    const shown = {
-      backend: await backend.textContent(),
-      adapter: await page.getByTestId('adapter').textContent(),
-      fallback: await page.getByTestId('fallback-reason').textContent(),
-    };
-    console.log(`[${test.info().project.name}] panel: ${JSON.stringify(shown)}`);
-    if (cpuProject()) {
-      // The browser really has no adapter here, so the CPU backend is not a silent fallback.
-      expect(await page.evaluate(async () => (await navigator.gpu?.requestAdapter()) ?? null)).toBeNull();
-      expect(shown.backend).toBe('cpu');
-      expect(shown.adapter).toBe('cpu');
-      expect(shown.fallback).not.toBe('none');
-    } else {
-      expect(shown.backend).toBe('webgpu');
-      expect(shown.adapter).toMatch(/swiftshader/i);
-      expect(shown.fallback).toBe('none');
-    }
-    await expect(page.getByTestId('plan-table').locator('tbody tr')).toHaveCount(4);
-    await demo.screenshot('panel');
-  });
 
-  for (const by of ['wheel', 'keys'] as SwipeBy[]) {
-    test(`swiping ten items by ${by} advances, never repeats, and plans at every swipe`, async ({ demo, page }) => {
-      await demo.open();
-      const seen = [await demo.currentId()];
-      for (let i = 0; i < 10; i++) seen.push(await demo.swipe(by));
-      expect(new Set(seen).size, `no item twice: ${seen.join(' ')}`).toBe(seen.length);
-      await expect(page.getByTestId('latency-chart')).toHaveAttribute('data-points', /^[1-9]/);
-      if (by === 'keys') await demo.screenshot('feed-desktop');
+    await test.step('backend and adapter: WebGPU on SwiftShader, or CPU with WebGPU off', async () => {
+      const backend = page.getByTestId('backend');
+      await expect(backend).not.toHaveText('…');
+      const shown = {
+        backend: await backend.textContent(),
+        adapter: await page.getByTestId('adapter').textContent(),
+        fallback: await page.getByTestId('fallback-reason').textContent(),
+      };
+      console.log(`[${test.info().project.name}] panel: ${JSON.stringify(shown)}`);
+      if (cpuProject()) {
+        // The browser really has no adapter here, so the CPU backend is not a silent fallback.
+        expect(await page.evaluate(async () => (await navigator.gpu?.requestAdapter()) ?? null)).toBeNull();
+        expect(shown.backend).toBe('cpu');
+        expect(shown.adapter).toBe('cpu');
+        expect(shown.fallback).not.toBe('none');
+      } else {
+        expect(shown.backend).toBe('webgpu');
+        expect(shown.adapter).toMatch(/swiftshader/i);
+        expect(shown.fallback).toBe('none');
+      }
+      await expect(page.getByTestId('plan-table').locator('tbody tr')).toHaveCount(4);
     });
-  }
 
-  test('changing a weight or the depth in the panel changes the next plan', async ({ demo, page }) => {
-    await demo.open();
-    await demo.setPanel(true);
     await demo.swipe('keys');
     const before = await demo.plan();
     const count = await demo.planCount();
+    await demo.screenshot('panel');
 
-    await page.getByTestId('fusion-wCvr').fill('8');
-    await expect.poll(() => demo.planCount()).toBe(count + 1);
-    const weighted = await demo.plan();
-    expect(weighted).not.toEqual(before);
-    // wCvr scales the purchase term of every reward, so an item in both plans earns more now.
-    const common = weighted.find(([id]) => before.some(([other]) => other === id));
-    if (common) expect(common[1]).toBeGreaterThan(before.find(([id]) => id === common[0])![1]);
-    await expect(page.getByTestId('panel-error')).toBeHidden();
+    await test.step('a weight', async () => {
+      await page.getByTestId('fusion-wCvr').fill('8');
+      await expect.poll(() => demo.planCount()).toBe(count + 1);
+      const weighted = await demo.plan();
+      expect(weighted).not.toEqual(before);
+      // wCvr scales the purchase term of every reward, so an item in both plans earns more now.
+      const common = weighted.find(([id]) => before.some(([other]) => other === id));
+      if (common) expect(common[1]).toBeGreaterThan(before.find(([id]) => id === common[0])![1]);
+      await expect(page.getByTestId('panel-error')).toBeHidden();
+    });
 
-    await page.getByTestId('lookahead-depth').fill('2');
-    await expect.poll(() => demo.planCount()).toBe(count + 2);
-    await expect(page.getByTestId('plan-table').locator('tbody tr')).toHaveCount(2);
+    await test.step('the depth', async () => {
+      await page.getByTestId('lookahead-depth').fill('2');
+      await expect.poll(() => demo.planCount()).toBe(count + 2);
+      await expect(page.getByTestId('plan-table').locator('tbody tr')).toHaveCount(2);
+      // The feed goes on with the new settings: the next swipe's plan is two slots long too.
+      await demo.swipe('keys');
+      expect(await demo.plan()).toHaveLength(2);
+    });
+  });
 
-    // The feed goes on with the new settings: the next swipe's plan is two slots long too.
-    await demo.swipe('keys');
-    expect(await demo.plan()).toHaveLength(2);
+  test('swiping ten items by wheel, then ten by keys, advances, never repeats, and plans at every swipe', async ({ demo, page }) => {
+    await demo.open();
+    const seen = [await demo.currentId()];
+    for (const by of ['wheel', 'keys'] as SwipeBy[]) {
+      await test.step(by, async () => {
+        for (let i = 0; i < 10; i++) seen.push(await demo.swipe(by));
+      });
+    }
+    expect(new Set(seen).size, `no item twice: ${seen.join(' ')}`).toBe(seen.length);
+    await expect(page.getByTestId('latency-chart')).toHaveAttribute('data-points', /^[1-9]/);
+    await demo.screenshot('feed-desktop');
   });
 
   test('a reload keeps the shown ids: nothing shown before it comes back', async ({ demo, page }) => {

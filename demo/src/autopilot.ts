@@ -16,6 +16,12 @@ export interface AutopilotRun {
   /** Pause between swipes, so a reviewer can watch the lanes; 0 in fast mode. */
   swipeDelayMs: number;
   settings: DemoSettings;
+  /**
+   * The autopilot's rerankers: one per session, since a session is a fresh user. 'cpu' by
+   * default: both backends compute the same plans (DESIGN.md section 2), and a WebGPU start
+   * per session takes seconds on a software adapter.
+   */
+  backend: 'cpu' | 'auto';
 }
 
 export interface SessionOutcome {
@@ -91,7 +97,7 @@ export async function runAutopilot(run: AutopilotRun, onProgress: (p: LaneProgre
             if (run.swipeDelayMs) await sleep(run.swipeDelayMs);
           }
         } else {
-          ranker = await createReranker({ embeddingDim: CATALOG.embeddingDim, ...tunable(run.settings, strategy) });
+          ranker = await createReranker({ backend: run.backend, embeddingDim: CATALOG.embeddingDim, ...tunable(run.settings, strategy) });
           backend = (await ranker.info()).backend;
           let unseen = 0;
           const refill = async () => {

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
 
   const panel = new Panel(panelRoot, settings, {
     settings: (next) => void applySettings(next),
-    autopilot: (fast, sessions) => void autopilot(fast, sessions),
+    autopilot: (fast, sessions, backend) => void autopilot(fast, sessions, backend),
     stopAutopilot: () => { stopAutopilot = true; },
     newSession: () => {
       localStorage.removeItem(SESSION_KEY);
@@ -158,15 +158,15 @@ async function main(): Promise<void> {
     }
   }
 
-  async function autopilot(fast: boolean, sessions: number): Promise<void> {
+  async function autopilot(fast: boolean, sessions: number, backend: 'cpu' | 'auto'): Promise<void> {
     stopAutopilot = false;
     const strategies = STRATEGIES.map((s) => s.id);
     panel.resetAutopilot(strategies);
-    panel.autopilotState('running', `running ${sessions} sessions per strategy…`);
+    panel.autopilotState('running', `running ${sessions} sessions per strategy (${backend === 'cpu' ? 'CPU backend' : 'the feed\'s backend'})…`);
     const start = performance.now();
     try {
       await runAutopilot({
-        strategies, sessions, settings,
+        strategies, sessions, settings, backend,
         maxSlots: fast ? 40 : 200,
         swipeDelayMs: fast ? 0 : 60,
       }, (progress) => panel.lane(progress), () => stopAutopilot);

@@ -48,7 +48,7 @@ const LOOKAHEAD_FIELDS: NumberField[] = [
 export interface PanelHandlers {
   /** Settings changed in the form (already validated as numbers). */
   settings(next: DemoSettings): void;
-  autopilot(fast: boolean, sessions: number): void;
+  autopilot(fast: boolean, sessions: number, backend: 'cpu' | 'auto'): void;
   stopAutopilot(): void;
   newSession(): void;
 }
@@ -113,7 +113,7 @@ export class Panel {
     if (view) {
       view.title.textContent = progress.item ? progress.item.title : progress.done ? 'done' : '…';
       const total = progress.finished.reduce((n, s) => n + s.purchases, 0) + (progress.item ? progress.current.purchases : 0);
-      view.figures.textContent = `session ${progress.session + 1} · depth ${progress.current.depth} · ${total} bought`;
+      view.figures.textContent = `session ${progress.session + 1} · depth ${progress.current.depth} · ${total} bought · ${progress.backend}`;
     }
     this.schedule();
   }
@@ -296,7 +296,10 @@ export class Panel {
     const sessions = h('input', { type: 'number', min: 1, max: 200, step: 1, value: 20, testid: 'autopilot-sessions', 'aria-label': 'sessions per strategy' });
     const run = h('button', { type: 'button', class: 'primary', testid: 'autopilot-run', text: 'Run autopilot' });
     const stop = h('button', { type: 'button', testid: 'autopilot-stop', text: 'Stop', disabled: true });
-    run.addEventListener('click', () => this.on.autopilot(fast.checked, Math.max(1, Math.min(200, sessions.valueAsNumber || 20))));
+    const backend = h('select', { testid: 'autopilot-backend', 'aria-label': 'Autopilot backend' },
+      h('option', { value: 'cpu', text: 'CPU' }), h('option', { value: 'auto', text: 'as the feed (auto)' }));
+    run.addEventListener('click', () => this.on.autopilot(fast.checked, Math.max(1, Math.min(200, sessions.valueAsNumber || 20)),
+      backend.value === 'auto' ? 'auto' : 'cpu'));
     stop.addEventListener('click', () => this.on.stopAutopilot());
     this.el.autopilotRun = run;
     this.el.autopilotStop = stop;
@@ -308,7 +311,8 @@ export class Panel {
     this.el.legend = h('p', { class: 'legend' }, ...STRATEGIES.map((s) => h('span', { style: `--lane:${s.color}`, text: s.label })));
     return h('section', {},
       h('h2', { text: 'Autopilot' }),
-      h('div', { class: 'row' }, run, stop, h('label', {}, fast, ' fast'), h('label', {}, 'sessions ', sessions)),
+      h('div', { class: 'row' }, run, stop, h('label', {}, fast, ' fast'), h('label', {}, 'sessions ', sessions),
+        h('label', {}, 'backend ', backend)),
       this.el.autopilotStatus, this.el.lanes, this.el.legend,
       h('h3', { text: 'Cumulative purchases' }), this.el.purchases,
       h('h3', { text: 'Session depth (items seen)' }), this.el.depth,
