@@ -1,8 +1,9 @@
 // Stage 2: beam search over sequences of `depth` distinct shortlisted items. Each step
-// is two dispatches: `expand` (a workgroup per beam scores every unused candidate and
-// keeps its best beamWidth) and `prune` (merges those lists into the best beamWidth
-// overall, ties to the lower flattened index beam * L + candidate, and writes the new
-// beams). `writePlan` walks the best beam back and writes the plan for readback.
+// is two dispatches: `expand` (a workgroup per beam scores every unused candidate in
+// parallel, then keeps its best beamWidth) and `prune` (merges those sorted lists into
+// the best beamWidth overall and writes the new beams). Entries order by (score key,
+// beam * L + candidate): ties go to the lower flattened index. `writePlan` walks the
+// best beam back and writes the plan for readback.
 
 struct ShortlistItem {
   poolIndex: u32,
@@ -30,9 +31,10 @@ struct Beam {
 
 @group(0) @binding(0) var<uniform> beamPass: Pass;
 @group(0) @binding(1) var<uniform> plan: PlanParams;
-@group(0) @binding(2) var<storage, read> vectors: array<f32>;
+// u, then the last shown item's embedding, dim4 vec4s each.
+@group(0) @binding(2) var<storage, read> vectors: array<vec4f>;
 @group(0) @binding(3) var<storage, read> shortlist: array<ShortlistItem>;
-@group(0) @binding(4) var<storage, read> shortEmbedding: array<f32>;
+@group(0) @binding(4) var<storage, read> shortEmbedding: array<vec4f>;
 @group(0) @binding(5) var<storage, read> scalars: array<f32>;
 // (depth + 1) steps of beamWidth beams; step 0 is the empty sequence, implied.
 @group(0) @binding(6) var<storage, read_write> beams: array<Beam>;
@@ -44,11 +46,10 @@ struct Beam {
 @group(0) @binding(9) var<storage, read_write> planOut: array<u32>;
 
 const MAX_SHORTLIST: u32 = 1024u;
-const MAX_DIM: u32 = 256u;
+const MAX_BEAM_WIDTH: u32 = 64u;
+const MAX_DEPTH: u32 = 16u;
 
 var<workgroup> entries: array<vec2u, MAX_SHORTLIST>;
-var<workgroup> previous: array<f32, MAX_DIM>;
-var<workgroup> used: array<u32, 32>;
 
 fn beamAt(step: u32, index: u32) -> Beam {
   if (step == 0u) {
@@ -57,53 +58,53 @@ fn beamAt(step: u32, index: u32) -> Beam {
   return beams[step * plan.beamWidth + index];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn expand(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let step = beamPass.step;
   let b = wid.x;
   let count = plan.shortlist;
-  let dim = plan.dim;
+  let dim4 = plan.dim4;
   let head = beamAt(step, b);
   let afterItem = head.last != NONE;
   // The first step follows the last shown item, if any; later steps the beam's last item.
   let penalised = afterItem || plan.hasLast != 0u;
-  if (lid < 32u) {
-    used[lid] = 0u;
-  }
-  for (var d = lid; d < dim; d += 256u) {
-    if (afterItem) {
-      previous[d] = shortEmbedding[head.last * dim + d];
-    } else {
-      previous[d] = vectors[dim + d];
-    }
-  }
-  workgroupBarrier();
-  if (lid == 0u) {
-    var index = b;
-    for (var s = step; s > 0u; s--) {
-      let beam = beams[s * plan.beamWidth + index];
-      used[beam.last >> 5u] |= 1u << (beam.last & 31u);
-      index = beam.parent;
-    }
-  }
-  workgroupBarrier();
+  // vectors[dim4..] holds the last shown item; shortEmbedding the beam's last item.
+  let previousRow = select(dim4, head.last * dim4, afterItem);
   var previousCategory = plan.lastCategory;
   var previousHasCategory = plan.lastHasCategory != 0u;
   if (afterItem) {
     previousCategory = shortlist[head.last].category;
     previousHasCategory = shortlist[head.last].hasCategory != 0u;
   }
+  // The items already in this beam's sequence.
+  var sequence: array<u32, MAX_DEPTH>;
+  var index = b;
+  for (var s = step; s > 0u; s--) {
+    let beam = beams[s * plan.beamWidth + index];
+    sequence[s - 1u] = beam.last;
+    index = beam.parent;
+  }
   let tail = scalars[0];
-  for (var c = lid; c < plan.sortSize; c += 256u) {
+  for (var c = lid; c < count; c += 64u) {
     var entry = LAST_KEY;
-    if (c < count && (used[c >> 5u] & (1u << (c & 31u))) == 0u) {
+    var used = false;
+    for (var s = 0u; s < step; s++) {
+      used = used || sequence[s] == c;
+    }
+    if (!used) {
       let item = shortlist[c];
       var q = item.pSdr;
       if (penalised) {
         var similarity = 0.0;
         if (plan.rho != 0.0) {
-          for (var d = 0u; d < dim; d++) {
-            similarity += shortEmbedding[c * dim + d] * previous[d];
+          for (var d = 0u; d < dim4; d++) {
+            var other: vec4f;
+            if (afterItem) {
+              other = shortEmbedding[previousRow + d];
+            } else {
+              other = vectors[previousRow + d];
+            }
+            similarity += dot(shortEmbedding[c * dim4 + d], other);
           }
         }
         let sameCategory = previousHasCategory && item.hasCategory != 0u && item.category == previousCategory;
@@ -116,66 +117,55 @@ fn expand(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li
     entries[c] = entry;
   }
   workgroupBarrier();
-  for (var stage = 2u; stage <= plan.sortSize; stage <<= 1u) {
-    for (var gap = stage >> 1u; gap > 0u; gap >>= 1u) {
-      for (var t = lid; t < plan.sortSize / 2u; t += 256u) {
-        let a = pairStart(t, gap);
-        let x = entries[a];
-        let y = entries[a + gap];
-        if (precedes(y, x) == ((a & stage) == 0u)) {
-          entries[a] = y;
-          entries[a + gap] = x;
-        }
+  // The beam's best beamWidth, kept sorted by insertion: a short sequential walk beats a
+  // barrier-per-step sorting network where barriers are costly.
+  if (lid == 0u) {
+    let width = plan.beamWidth;
+    var top: array<vec2u, MAX_BEAM_WIDTH>;
+    var kept = 0u;
+    for (var c = 0u; c < count; c++) {
+      let entry = entries[c];
+      if (entry.x == NONE || (kept == width && !precedes(entry, top[width - 1u]))) {
+        continue;
       }
-      workgroupBarrier();
+      var at = min(kept, width - 1u);
+      while (at > 0u && precedes(entry, top[at - 1u])) {
+        top[at] = top[at - 1u];
+        at--;
+      }
+      top[at] = entry;
+      kept = min(kept + 1u, width);
     }
-  }
-  for (var r = lid; r < plan.beamWidth; r += 256u) {
-    var entry = LAST_KEY;
-    if (r < plan.sortSize) {
-      entry = entries[r];
+    for (var r = 0u; r < width; r++) {
+      beamTop[b * width + r] = select(LAST_KEY, top[r], r < kept);
     }
-    beamTop[b * plan.beamWidth + r] = entry;
   }
 }
 
-// The rank of every listed candidate among all lists is its position in its own list plus,
-// per other list, how many entries precede it there (binary search); the best `kept` win.
-@compute @workgroup_size(256)
-fn prune(@builtin(local_invocation_index) lid: u32) {
+// The best `kept` of all beams' sorted lists, by a k-way merge: at most 64 x 64 comparisons.
+@compute @workgroup_size(1)
+fn prune() {
   let step = beamPass.step;
   let width = plan.beamWidth;
-  let kept = beamPass.kept;
-  for (var x = lid; x < beamPass.beams * width; x += 256u) {
-    let entry = beamTop[x];
-    if (entry.x == NONE) {
-      continue;
-    }
-    let list = x / width;
-    var rank = x % width;
-    for (var other = 0u; other < beamPass.beams && rank < kept; other++) {
-      if (other == list) {
-        continue;
-      }
-      var low = 0u;
-      var high = width;
-      while (low < high) {
-        let middle = (low + high) >> 1u;
-        if (precedes(beamTop[other * width + middle], entry)) {
-          low = middle + 1u;
-        } else {
-          high = middle;
+  var heads: array<u32, MAX_BEAM_WIDTH>;
+  for (var n = 0u; n < beamPass.kept; n++) {
+    var best = LAST_KEY;
+    var winner = 0u;
+    for (var list = 0u; list < beamPass.beams; list++) {
+      if (heads[list] < width) {
+        let entry = beamTop[list * width + heads[list]];
+        if (precedes(entry, best)) {
+          best = entry;
+          winner = list;
         }
       }
-      rank += low;
     }
-    if (rank < kept) {
-      let parent = beamAt(step, list);
-      let c = entry.y % plan.shortlist;
-      let q = continuation[entry.y];
-      beams[(step + 1u) * width + rank] = Beam(
-        parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, list, 0u, 0u);
-    }
+    heads[winner] += 1u;
+    let parent = beamAt(step, winner);
+    let c = best.y % plan.shortlist;
+    let q = continuation[best.y];
+    beams[(step + 1u) * width + n] = Beam(
+      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, winner, 0u, 0u);
   }
 }
 

@@ -1,15 +1,15 @@
 // Prepended to every module: the plan-wide parameters, the per-pass parameters and the
 // one order every selection uses (higher score first, then lower index).
+// SwiftShader pays dearly per workgroup barrier, so the kernels use few: data-parallel
+// work is barrier-free, and short sequential loops stand in for barrier-heavy networks.
 
 struct PlanParams {
-  // Pool slots in use (shown ones included), eligible slots, embedding length.
+  // Pool slots in use (shown ones included) and eligible slots.
   size: u32,
   eligible: u32,
+  // Embedding length, and in vec4s: rows are stored zero-padded to whole vec4s.
   dim: u32,
-  // Stage-1 key count: `size` rounded up to whole sort blocks.
-  keyCount: u32,
-  // Length of one rank-sort segment: a power of two, at least one sort block.
-  rankSize: u32,
+  dim4: u32,
   fusionKind: u32,
   personalize: u32,
   strength: f32,
@@ -26,9 +26,8 @@ struct PlanParams {
   betaCvr: f32,
   betaVtr: f32,
   betaSdr: f32,
-  // Shortlist length L (already min(shortlist, eligible)) and its power-of-two sort size.
+  // Shortlist length L, already min(shortlist, eligible).
   shortlist: u32,
-  sortSize: u32,
   beamWidth: u32,
   // Planned slots: min(depth, L).
   depth: u32,
@@ -39,32 +38,27 @@ struct PlanParams {
   hasLast: u32,
   lastCategory: u32,
   lastHasCategory: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
 // What one dispatch of a multi-pass kernel needs; each kernel reads its own fields.
 struct Pass {
-  // Bitonic network: stages stageFirst..stageLast (powers of two), one gap for a global step.
-  stageFirst: u32,
-  stageLast: u32,
-  gap: u32,
-  // Index bits that decide a pair's direction: all for one global sort, block bits for per-block sorts.
-  dirMask: u32,
-  // Top-K reduction: input lists, their stride, and K.
-  lists: u32,
+  // Radix sort: entries per segment, segment stride, digit shift, blocks per segment.
+  count: u32,
   stride: u32,
-  listLength: u32,
+  shift: u32,
+  blocks: u32,
   // Beam search: step t, live beams, beams kept after this step.
   step: u32,
   beams: u32,
   kept: u32,
   pad0: u32,
-  pad1: u32,
 }
 
 const NONE: u32 = 0xffffffffu;
 // Sorts after every real entry: shown slots, padding, items already in a beam.
 const LAST_KEY: vec2u = vec2u(0xffffffffu, 0xffffffffu);
-const SORT_BLOCK: u32 = 2048u;
 const FUSION_MOC: u32 = 0u;
 const FUSION_WEIGHTED_SUM: u32 = 1u;
 const FUSION_PRODUCT: u32 = 2u;
@@ -80,11 +74,6 @@ fn scoreKey(score: f32) -> u32 {
 
 fn precedes(a: vec2u, b: vec2u) -> bool {
   return a.x < b.x || (a.x == b.x && a.y < b.y);
-}
-
-// Position of pair t's first element in a bitonic step of the given gap (a power of two).
-fn pairStart(t: u32, gap: u32) -> u32 {
-  return ((t & ~(gap - 1u)) << 1u) | (t & (gap - 1u));
 }
 
 // x^a, exact where the CPU's Math.pow is exact and WGSL's exp2(a * log2(x)) need not be.

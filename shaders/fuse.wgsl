@@ -1,5 +1,5 @@
 // Stage 0: personalised probabilities, reward and fused slot score for every pool slot
-// (DESIGN.md section 2), and the keys stage 1 selects by. `rank` fusion sorts the three
+// (DESIGN.md section 2), and the keys stage 1 sorts by. `rank` fusion sorts the three
 // objectives on the GPU (sort.wgsl) between `fuse` and `rankScore`.
 
 struct Slot {
@@ -16,20 +16,19 @@ struct Slot {
 
 @group(0) @binding(0) var<uniform> plan: PlanParams;
 @group(0) @binding(1) var<storage, read> slots: array<Slot>;
-@group(0) @binding(2) var<storage, read> embedding: array<f32>;
+// Rows of dim4 vec4s.
+@group(0) @binding(2) var<storage, read> embedding: array<vec4f>;
 // One bit per slot.
 @group(0) @binding(3) var<storage, read> shown: array<u32>;
-// The interest state u, then the last shown item's embedding.
-@group(0) @binding(4) var<storage, read> vectors: array<f32>;
+// The interest state u, then the last shown item's embedding, dim4 vec4s each.
+@group(0) @binding(4) var<storage, read> vectors: array<vec4f>;
 // Per slot: pCvr', pVtr', reward, fused score.
 @group(0) @binding(5) var<storage, read_write> fused: array<vec4f>;
 @group(0) @binding(6) var<storage, read_write> stageKeys: array<vec2u>;
-// Three segments of `rankSize` (pCvr', pVtr', pSdr), each sorted into rank order.
+// Three segments of `size` (pCvr', pVtr', pSdr), each sorted into rank order.
 @group(0) @binding(7) var<storage, read_write> rankKeys: array<vec2u>;
 // Three segments of `size`: the 1-based rank of each eligible slot.
 @group(0) @binding(8) var<storage, read_write> ranks: array<u32>;
-
-var<workgroup> interest: array<f32, 256>;
 
 fn eligible(i: u32) -> bool {
   return i < plan.size && (shown[i >> 5u] & (1u << (i & 31u))) == 0u;
@@ -39,22 +38,20 @@ fn sigmoid(z: f32) -> f32 {
   return 1.0 / (1.0 + exp(-z));
 }
 
-@compute @workgroup_size(256)
-fn fuse(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  for (var d = lid; d < plan.dim; d += 256u) {
-    interest[d] = vectors[d];
-  }
-  workgroupBarrier();
+@compute @workgroup_size(64)
+fn fuse(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x;
+  if (i >= plan.size) {
+    return;
+  }
   let byRank = plan.fusionKind == FUSION_RANK;
   if (!eligible(i)) {
-    if (!byRank && i < plan.keyCount) {
-      stageKeys[i] = LAST_KEY;
-    }
-    if (byRank && i < plan.rankSize) {
+    if (byRank) {
       for (var o = 0u; o < 3u; o++) {
-        rankKeys[o * plan.rankSize + i] = LAST_KEY;
+        rankKeys[o * plan.size + i] = LAST_KEY;
       }
+    } else {
+      stageKeys[i] = LAST_KEY;
     }
     return;
   }
@@ -63,9 +60,9 @@ fn fuse(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_ind
   var pVtr = slot.pVtr;
   if (plan.personalize != 0u) {
     var affinity = 0.0;
-    let row = i * plan.dim;
-    for (var d = 0u; d < plan.dim; d++) {
-      affinity += interest[d] * embedding[row + d];
+    let row = i * plan.dim4;
+    for (var d = 0u; d < plan.dim4; d++) {
+      affinity += dot(vectors[d], embedding[row + d]);
     }
     let shift = plan.strength * affinity;
     pCvr = sigmoid(slot.logitCvr + shift);
@@ -91,22 +88,22 @@ fn fuse(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_ind
   fused[i] = vec4f(pCvr, pVtr, reward, score);
   if (byRank) {
     rankKeys[i] = vec2u(scoreKey(pCvr), i);
-    rankKeys[plan.rankSize + i] = vec2u(scoreKey(pVtr), i);
-    rankKeys[2u * plan.rankSize + i] = vec2u(scoreKey(slot.pSdr), i);
+    rankKeys[plan.size + i] = vec2u(scoreKey(pVtr), i);
+    rankKeys[2u * plan.size + i] = vec2u(scoreKey(slot.pSdr), i);
   } else {
     stageKeys[i] = vec2u(scoreKey(score), i);
   }
 }
 
 // After the sort: eligible slots lead each segment, so position + 1 is the rank.
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn rankScatter(@builtin(global_invocation_id) gid: vec3u) {
   let position = gid.x;
   let objective = gid.y;
   if (position >= plan.eligible) {
     return;
   }
-  let entry = rankKeys[objective * plan.rankSize + position];
+  let entry = rankKeys[objective * plan.size + position];
   ranks[objective * plan.size + entry.y] = position + 1u;
 }
 
@@ -114,10 +111,10 @@ fn rankTerm(rank: u32, weight: f32, alpha: f32, beta: f32) -> f32 {
   return weight / (powExact(f32(rank), alpha) + beta);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn rankScore(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x;
-  if (i >= plan.keyCount) {
+  if (i >= plan.size) {
     return;
   }
   if (!eligible(i)) {

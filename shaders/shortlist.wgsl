@@ -25,49 +25,33 @@ struct ShortlistItem {
 
 @group(0) @binding(0) var<uniform> plan: PlanParams;
 @group(0) @binding(1) var<storage, read> slots: array<Slot>;
-@group(0) @binding(2) var<storage, read> embedding: array<f32>;
+@group(0) @binding(2) var<storage, read> embedding: array<vec4f>;
 @group(0) @binding(3) var<storage, read> fused: array<vec4f>;
-// Stage 1's best keys, best first.
+// Stage 1's sorted keys: the shortlist is the first L, best first.
 @group(0) @binding(4) var<storage, read> best: array<vec2u>;
 @group(0) @binding(5) var<storage, read_write> shortlist: array<ShortlistItem>;
-@group(0) @binding(6) var<storage, read_write> shortEmbedding: array<f32>;
+@group(0) @binding(6) var<storage, read_write> shortEmbedding: array<vec4f>;
 // [0]: tail.
 @group(0) @binding(7) var<storage, read_write> scalars: array<f32>;
 
-var<workgroup> partial: array<f32, 256>;
-
-@compute @workgroup_size(256)
-fn gather(
-  @builtin(global_invocation_id) gid: vec3u,
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
+@compute @workgroup_size(64)
+fn gather(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
   if (c < plan.shortlist) {
     let i = best[c].y;
     let f = fused[i];
     let slot = slots[i];
     shortlist[c] = ShortlistItem(i, f.z, slot.pSdr, f.w, slot.category, slot.hasCategory, 0u, 0u);
-    for (var d = 0u; d < plan.dim; d++) {
-      shortEmbedding[c * plan.dim + d] = embedding[i * plan.dim + d];
+    for (var d = 0u; d < plan.dim4; d++) {
+      shortEmbedding[c * plan.dim4 + d] = embedding[i * plan.dim4 + d];
     }
   }
-  // One workgroup sums the rewards, so every beam step reads the same tail.
-  if (wid.x == 0u) {
+  // One invocation sums the rewards in shortlist order, as the CPU does.
+  if (c == 0u) {
     var sum = 0.0;
-    for (var s = lid; s < plan.shortlist; s += 256u) {
+    for (var s = 0u; s < plan.shortlist; s++) {
       sum += fused[best[s].y].z;
     }
-    partial[lid] = sum;
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half >>= 1u) {
-      if (lid < half) {
-        partial[lid] += partial[lid + half];
-      }
-      workgroupBarrier();
-    }
-    if (lid == 0u) {
-      scalars[0] = select(plan.tailValue, partial[0] / f32(plan.shortlist), plan.tailAuto != 0u);
-    }
+    scalars[0] = select(plan.tailValue, sum / f32(plan.shortlist), plan.tailAuto != 0u);
   }
 }

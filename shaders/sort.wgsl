@@ -1,100 +1,84 @@
-// Bitonic sorting of (key, index) pairs, ascending, which is "best first" for score keys.
-// `sortBlocks` sorts blocks of SORT_BLOCK in workgroup memory (or finishes a global stage
-// there), `sortGlobal` is one step of a stage wider than a block, and `reduceLists` keeps
-// the best K of many sorted lists: stage 1's top-L without sorting the whole pool.
+// Stable LSD radix sort of (key, index) entries by key, 8 bits a pass, in segments (one
+// per workgroup_id.y). Entries go in by pool index and equal keys keep their order, so
+// ties go to the lower index: the tie rule of stage 1 and of the `rank` fusion.
+// A pass is `radixCount` (digit counts per block), `radixScan` (where each block's digits
+// start) and `radixScatter`; each block is walked by one invocation, so no barriers.
 
 @group(0) @binding(0) var<uniform> sortPass: Pass;
-@group(0) @binding(1) var<storage, read_write> keys: array<vec2u>;
-@group(0) @binding(2) var<storage, read> sourceLists: array<vec2u>;
-@group(0) @binding(3) var<storage, read_write> targetLists: array<vec2u>;
+@group(0) @binding(1) var<storage, read> source: array<vec2u>;
+@group(0) @binding(2) var<storage, read_write> sorted: array<vec2u>;
+// Per segment, digit-major: [segment][digit][block]; counts, then start offsets.
+@group(0) @binding(3) var<storage, read_write> digitCounts: array<u32>;
 
-var<workgroup> block: array<vec2u, SORT_BLOCK>;
+const RADIX: u32 = 256u;
+const RADIX_BLOCK: u32 = 256u;
 
-fn orderPair(a: u32, b: u32, ascending: bool) {
-  let x = block[a];
-  let y = block[b];
-  if (precedes(y, x) == ascending) {
-    block[a] = y;
-    block[b] = x;
-  }
+fn digitOf(entry: vec2u) -> u32 {
+  return (entry.x >> sortPass.shift) & (RADIX - 1u);
 }
 
-// One block per workgroup; workgroup_id.y picks a segment `stride` entries long.
-@compute @workgroup_size(256)
-fn sortBlocks(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let first = wid.x * SORT_BLOCK;
-  let base = wid.y * sortPass.stride + first;
-  for (var s = lid; s < SORT_BLOCK; s += 256u) {
-    block[s] = keys[base + s];
-  }
-  workgroupBarrier();
-  for (var stage = sortPass.stageFirst; stage <= sortPass.stageLast; stage <<= 1u) {
-    for (var gap = min(stage >> 1u, SORT_BLOCK >> 1u); gap > 0u; gap >>= 1u) {
-      for (var t = lid; t < SORT_BLOCK / 2u; t += 256u) {
-        let a = pairStart(t, gap);
-        orderPair(a, a + gap, (((first + a) & sortPass.dirMask) & stage) == 0u);
-      }
-      workgroupBarrier();
-    }
-  }
-  for (var s = lid; s < SORT_BLOCK; s += 256u) {
-    keys[base + s] = block[s];
-  }
+fn countsRow(segment: u32, digit: u32) -> u32 {
+  return (segment * RADIX + digit) * sortPass.blocks;
 }
 
-// One compare-exchange step of gap `gap` (at least a block) within stage `stageFirst`.
-@compute @workgroup_size(256)
-fn sortGlobal(@builtin(global_invocation_id) gid: vec3u) {
-  let t = gid.x;
-  if (t >= sortPass.stride / 2u) {
+@compute @workgroup_size(64)
+fn radixCount(@builtin(global_invocation_id) gid: vec3u) {
+  let block = gid.x;
+  let segment = gid.y;
+  if (block >= sortPass.blocks) {
     return;
   }
-  let gap = sortPass.gap;
-  let a = pairStart(t, gap);
-  let base = gid.y * sortPass.stride;
-  let x = keys[base + a];
-  let y = keys[base + a + gap];
-  if (precedes(y, x) == ((a & sortPass.stageFirst) == 0u)) {
-    keys[base + a] = y;
-    keys[base + a + gap] = x;
+  var counts: array<u32, RADIX>;
+  let base = segment * sortPass.stride;
+  let end = min((block + 1u) * RADIX_BLOCK, sortPass.count);
+  for (var i = block * RADIX_BLOCK; i < end; i++) {
+    counts[digitOf(source[base + i])] += 1u;
+  }
+  for (var digit = 0u; digit < RADIX; digit++) {
+    digitCounts[countsRow(segment, digit) + block] = counts[digit];
   }
 }
 
-// Each workgroup merges SORT_BLOCK / K sorted lists into the best K, in order.
+var<workgroup> digitTotals: array<u32, RADIX>;
+
+// One workgroup per segment, one invocation per digit.
 @compute @workgroup_size(256)
-fn reduceLists(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let k = sortPass.listLength;
-  let group = SORT_BLOCK / k;
-  for (var s = lid; s < SORT_BLOCK; s += 256u) {
-    let list = wid.x * group + s / k;
-    var entry = LAST_KEY;
-    if (list < sortPass.lists) {
-      entry = sourceLists[list * sortPass.stride + s % k];
-    }
-    block[s] = entry;
+fn radixScan(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) digit: u32) {
+  let row = countsRow(wid.x, digit);
+  var total = 0u;
+  for (var block = 0u; block < sortPass.blocks; block++) {
+    let count = digitCounts[row + block];
+    digitCounts[row + block] = total;
+    total += count;
   }
+  digitTotals[digit] = total;
   workgroupBarrier();
-  for (var span = k; span < SORT_BLOCK; span <<= 1u) {
-    let pairs = SORT_BLOCK / (2u * span);
-    // The best K of two ascending lists A, B are min(A[i], B[K-1-i]): a bitonic sequence.
-    for (var x = lid; x < pairs * k; x += 256u) {
-      let base = (x / k) * 2u * span;
-      let i = x % k;
-      let other = block[base + span + k - 1u - i];
-      if (precedes(other, block[base + i])) {
-        block[base + i] = other;
-      }
-    }
-    workgroupBarrier();
-    for (var gap = k >> 1u; gap > 0u; gap >>= 1u) {
-      for (var x = lid; x < pairs * (k >> 1u); x += 256u) {
-        let a = (x / (k >> 1u)) * 2u * span + pairStart(x % (k >> 1u), gap);
-        orderPair(a, a + gap, true);
-      }
-      workgroupBarrier();
-    }
+  var start = 0u;
+  for (var lower = 0u; lower < digit; lower++) {
+    start += digitTotals[lower];
   }
-  for (var s = lid; s < k; s += 256u) {
-    targetLists[wid.x * k + s] = block[s];
+  for (var block = 0u; block < sortPass.blocks; block++) {
+    digitCounts[row + block] += start;
+  }
+}
+
+@compute @workgroup_size(64)
+fn radixScatter(@builtin(global_invocation_id) gid: vec3u) {
+  let block = gid.x;
+  let segment = gid.y;
+  if (block >= sortPass.blocks) {
+    return;
+  }
+  var next: array<u32, RADIX>;
+  for (var digit = 0u; digit < RADIX; digit++) {
+    next[digit] = digitCounts[countsRow(segment, digit) + block];
+  }
+  let base = segment * sortPass.stride;
+  let end = min((block + 1u) * RADIX_BLOCK, sortPass.count);
+  for (var i = block * RADIX_BLOCK; i < end; i++) {
+    let entry = source[base + i];
+    let digit = digitOf(entry);
+    sorted[base + next[digit]] = entry;
+    next[digit] += 1u;
   }
 }

@@ -36,16 +36,19 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
     bindings: [[0, 'uniform', 'plan'], [3, 'read', 'shown'], [5, 'write', 'fused'], [6, 'write', 'stageKeys'],
       [8, 'write', 'ranks']],
   },
-  sortBlocks: { module: 'sort', bindings: [[0, 'pass', 'passes'], [1, 'write', 'stageKeys']] },
-  sortGlobal: { module: 'sort', bindings: [[0, 'pass', 'passes'], [1, 'write', 'rankKeys']] },
-  reduceLists: {
+  radixCount: {
     module: 'sort',
-    bindings: [[0, 'pass', 'passes'], [2, 'read', 'stageKeys'], [3, 'write', 'listsA']],
+    bindings: [[0, 'pass', 'passes'], [1, 'read', 'stageKeys'], [3, 'write', 'digitCounts']],
+  },
+  radixScan: { module: 'sort', bindings: [[0, 'pass', 'passes'], [3, 'write', 'digitCounts']] },
+  radixScatter: {
+    module: 'sort',
+    bindings: [[0, 'pass', 'passes'], [1, 'read', 'stageKeys'], [2, 'write', 'sortScratch'], [3, 'write', 'digitCounts']],
   },
   gather: {
     module: 'shortlist',
     bindings: [[0, 'uniform', 'plan'], [1, 'read', 'slots'], [2, 'read', 'embedding'], [3, 'read', 'fused'],
-      [4, 'read', 'listsA'], [5, 'write', 'shortlist'], [6, 'write', 'shortEmbedding'], [7, 'write', 'scalars']],
+      [4, 'read', 'stageKeys'], [5, 'write', 'shortlist'], [6, 'write', 'shortEmbedding'], [7, 'write', 'scalars']],
   },
   expand: {
     module: 'beam',

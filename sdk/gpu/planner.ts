@@ -163,9 +163,9 @@ export class GpuPlanner {
     const depth = Math.min(lookahead.depth, shortlist);
     const beamWidth = lookahead.beamWidth;
     const rank = fusion.kind === 'rank';
-    const key = `${pool.size}/${pool.eligibleCount}/${shortlist}/${depth}/${beamWidth}/${rank}`;
+    const key = `${pool.size}/${shortlist}/${depth}/${beamWidth}/${rank}`;
     if (key !== this.scheduleKey) {
-      this.schedule = buildSchedule({ size: pool.size, eligible: pool.eligibleCount, shortlist, depth, beamWidth, rank });
+      this.schedule = buildSchedule({ size: pool.size, shortlist, depth, beamWidth, rank });
       this.scheduleKey = key;
     }
     const schedule = this.schedule!;
@@ -225,7 +225,9 @@ export class GpuPlanner {
     schedule: Schedule, key: string, shortlist: number, depth: number,
   ): number {
     const { device } = this;
-    const { dim, size } = pool;
+    const { size } = pool;
+    const dim4 = Math.ceil(pool.dim / 4);
+    const rank = options.fusion.kind === 'rank';
     const beamWidth = options.lookahead.beamWidth;
     const { STORAGE, COPY_DST, COPY_SRC, UNIFORM, MAP_READ, QUERY_RESOLVE } = GPUBufferUsage;
     const ensure = (name: string, bytes: number, usage: number) => {
@@ -237,20 +239,20 @@ export class GpuPlanner {
     const input = STORAGE | COPY_DST;
     const stale = [
       ensure('slots', size * SLOT_BYTES, input).fresh,
-      ensure('embedding', size * dim * 4, input).fresh,
+      ensure('embedding', size * dim4 * 16, input).fresh,
       ensure('shown', Math.ceil(size / 32) * 4, input).fresh,
     ];
     ensure('plan', PARAM_WORDS * 4, UNIFORM | COPY_DST);
     const passTableFresh = ensure('passes', schedule.passes.length * this.passStride, UNIFORM | COPY_DST).fresh;
-    ensure('vectors', 2 * dim * 4, input);
+    ensure('vectors', 2 * dim4 * 16, input);
     ensure('fused', size * 16, STORAGE);
-    ensure('stageKeys', schedule.keyCount * 8, STORAGE);
-    ensure('rankKeys', 3 * schedule.rankSize * 8, STORAGE);
-    ensure('ranks', 3 * (schedule.rankSize > 0 ? size : 0) * 4, STORAGE);
-    ensure('listsA', schedule.listEntries * 8, STORAGE);
-    ensure('listsB', schedule.listEntries * 8, STORAGE);
+    ensure('stageKeys', size * 8, STORAGE);
+    ensure('rankKeys', rank ? 3 * size * 8 : 0, STORAGE);
+    ensure('ranks', rank ? 3 * size * 4 : 0, STORAGE);
+    ensure('sortScratch', schedule.sortEntries * 8, STORAGE);
+    ensure('digitCounts', schedule.digitWords * 4, STORAGE);
     ensure('shortlist', shortlist * 32, STORAGE);
-    ensure('shortEmbedding', shortlist * dim * 4, STORAGE);
+    ensure('shortEmbedding', shortlist * dim4 * 16, STORAGE);
     ensure('scalars', 16, STORAGE);
     ensure('beams', (depth + 1) * beamWidth * 32, STORAGE);
     ensure('beamTop', beamWidth * beamWidth * 8, STORAGE);
@@ -268,7 +270,7 @@ export class GpuPlanner {
     const newPool = this.uploadedPool !== pool || stale.some((s) => s);
     if (newPool || this.uploadedVersion !== pool.version) {
       write('slots', this.stageSlots(pool), size * SLOT_WORDS);
-      write('embedding', this.stageEmbedding(pool), size * dim);
+      write('embedding', this.stageEmbedding(pool), size * dim4 * 4);
       this.uploadedVersion = pool.version;
       this.uploadedShownVersion = -1;
     }
@@ -282,8 +284,8 @@ export class GpuPlanner {
       write('passes', table, table.length);
       this.passTableKey = key;
     }
-    write('vectors', this.stageVectors(u, last, dim), 2 * dim);
-    write('plan', this.stageParams(pool, options, schedule, shortlist, depth, last), PARAM_WORDS);
+    write('vectors', this.stageVectors(u, last, pool.dim), 2 * dim4 * 4);
+    write('plan', this.stageParams(pool, options, shortlist, depth, last), PARAM_WORDS);
     return bytes;
   }
 
@@ -372,11 +374,22 @@ export class GpuPlanner {
     return w;
   }
 
+  /** Rows zero-padded to whole vec4s, so the shaders take dot products four lanes at a time. */
   private stageEmbedding(pool: CandidatePool): Float32Array<ArrayBuffer> {
-    const n = pool.size * pool.dim;
+    const dim = pool.dim;
+    const padded = Math.ceil(dim / 4) * 4;
+    const n = pool.size * padded;
     if (this.embeddingStaging.length < n) this.embeddingStaging = new Float32Array(Math.max(n, this.embeddingStaging.length * 2));
-    this.embeddingStaging.set(pool.embedding.subarray(0, n));
-    return this.embeddingStaging;
+    const out = this.embeddingStaging;
+    if (padded === dim) {
+      out.set(pool.embedding.subarray(0, n));
+    } else {
+      for (let i = 0; i < pool.size; i++) {
+        out.set(pool.embedding.subarray(i * dim, (i + 1) * dim), i * padded);
+        out.fill(0, i * padded + dim, (i + 1) * padded);
+      }
+    }
+    return out;
   }
 
   private stageShown(pool: CandidatePool): Uint32Array<ArrayBuffer> {
@@ -387,13 +400,14 @@ export class GpuPlanner {
     return this.shownStaging;
   }
 
-  /** u, then the last shown item's embedding (zeros when there is none). */
+  /** u, then the last shown item's embedding (zeros when there is none), each padded to whole vec4s. */
   private stageVectors(u: Float64Array, last: LastShown | null, dim: number): Float32Array<ArrayBuffer> {
-    if (this.vectorStaging.length < 2 * dim) this.vectorStaging = new Float32Array(2 * dim);
+    const padded = Math.ceil(dim / 4) * 4;
+    if (this.vectorStaging.length < 2 * padded) this.vectorStaging = new Float32Array(2 * padded);
     const v = this.vectorStaging;
+    v.fill(0, 0, 2 * padded);
     v.set(u.subarray(0, dim));
-    if (last) v.set(last.embedding.subarray(0, dim), dim);
-    else v.fill(0, dim, 2 * dim);
+    if (last) v.set(last.embedding.subarray(0, dim), padded);
     return v;
   }
 
@@ -406,7 +420,7 @@ export class GpuPlanner {
 
   /** `struct PlanParams` (shaders/common.wgsl), word for word. */
   private stageParams(
-    pool: CandidatePool, options: ResolvedOptions, schedule: Schedule, shortlist: number, depth: number, last: LastShown | null,
+    pool: CandidatePool, options: ResolvedOptions, shortlist: number, depth: number, last: LastShown | null,
   ): Uint32Array<ArrayBuffer> {
     const u32 = new Uint32Array(this.params);
     const f32 = new Float32Array(this.params);
@@ -414,33 +428,31 @@ export class GpuPlanner {
     u32[0] = pool.size;
     u32[1] = pool.eligibleCount;
     u32[2] = pool.dim;
-    u32[3] = schedule.keyCount;
-    u32[4] = schedule.rankSize;
-    u32[5] = FUSION_KINDS[fusion.kind];
-    u32[6] = personalization === false ? 0 : 1;
-    f32[7] = personalization === false ? 0 : personalization.strength;
-    f32[8] = fusion.wCvr;
-    f32[9] = fusion.wView;
-    f32[10] = fusion.kind === 'moc' ? fusion.wSwipe : 0;
-    f32[11] = fusion.gamma;
+    u32[3] = Math.ceil(pool.dim / 4);
+    u32[4] = FUSION_KINDS[fusion.kind];
+    u32[5] = personalization === false ? 0 : 1;
+    f32[6] = personalization === false ? 0 : personalization.strength;
+    f32[7] = fusion.wCvr;
+    f32[8] = fusion.wView;
+    f32[9] = fusion.kind === 'moc' ? fusion.wSwipe : 0;
+    f32[10] = fusion.gamma;
     if (fusion.kind !== 'moc') {
       f32.set([fusion.weights.cvr, fusion.weights.vtr, fusion.weights.sdr,
         fusion.alpha.cvr, fusion.alpha.vtr, fusion.alpha.sdr,
-        fusion.beta.cvr, fusion.beta.vtr, fusion.beta.sdr], 12);
+        fusion.beta.cvr, fusion.beta.vtr, fusion.beta.sdr], 11);
     } else {
-      f32.fill(0, 12, 21);
+      f32.fill(0, 11, 20);
     }
-    u32[21] = shortlist;
-    u32[22] = schedule.sortSize;
-    u32[23] = lookahead.beamWidth;
-    u32[24] = depth;
-    u32[25] = lookahead.tail === 'auto' ? 1 : 0;
-    f32[26] = lookahead.tail === 'auto' ? 0 : lookahead.tail;
-    f32[27] = lookahead.rho;
-    f32[28] = lookahead.phi;
-    u32[29] = last ? 1 : 0;
-    u32[30] = last ? last.category : 0;
-    u32[31] = last?.hasCategory ? 1 : 0;
+    u32[20] = shortlist;
+    u32[21] = lookahead.beamWidth;
+    u32[22] = depth;
+    u32[23] = lookahead.tail === 'auto' ? 1 : 0;
+    f32[24] = lookahead.tail === 'auto' ? 0 : lookahead.tail;
+    f32[25] = lookahead.rho;
+    f32[26] = lookahead.phi;
+    u32[27] = last ? 1 : 0;
+    u32[28] = last ? last.category : 0;
+    u32[29] = last?.hasCategory ? 1 : 0;
     return u32;
   }
 }
