@@ -6,9 +6,12 @@
 import { seededRandom } from '../sdk/testing/instances.js';
 import { makeCatalog, mixSeed, type CatalogItem, type CatalogOptions } from '../bench/eval/simulator.js';
 
-export const CATALOG: CatalogOptions = { size: 3_000, embeddingDim: 16, categories: 12, scoreNoise: 0.5, seed: 20_260 };
+/** As in `npm run eval` (bench/eval/run.ts), so the autopilot's figures compare with its report. */
+export const CATALOG: CatalogOptions = { size: 4_000, embeddingDim: 16, categories: 12, scoreNoise: 0.5, seed: 2026 };
 
-export const PAGE_SIZE = 50;
+export const PAGE_SIZE = 200;
+/** Fetch the next page when fewer candidates than this are left to plan (as the evaluation does). */
+export const REFILL_BELOW = 64;
 
 /** Display names for `category` (the simulator's noun groups, in its order). */
 export const CATEGORY_NAMES = [

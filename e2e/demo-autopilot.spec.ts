@@ -27,7 +27,7 @@ test('autopilot runs sessions for every strategy to completion and charts them',
   for (const [, count] of figures) expect(Number(count), 'sessions per strategy').toBe(sessions);
   await test.info().attach('autopilot-figures', { body: JSON.stringify(figures, null, 2), contentType: 'application/json' });
 
-  // Cumulative purchases: a start point and one per session per strategy; depth: one bar per session.
+  // Cumulative purchases: a start point and one per session per strategy; mean depth: one per session.
   await expect(page.getByTestId('autopilot-purchases')).toHaveAttribute('data-points', String(strategies.length * (sessions + 1)));
   await expect(page.getByTestId('autopilot-depth')).toHaveAttribute('data-points', String(strategies.length * sessions));
   await expect(page.getByTestId('latency-chart')).toHaveAttribute('data-points', /^[1-9]/);

@@ -1,11 +1,9 @@
 import { createReranker, type Reranker } from '../../sdk/index.js';
 import { DEFAULT_USER, mixSeed, SimulatedUser, type CatalogItem } from '../../bench/eval/simulator.js';
-import { CATALOG, catalog, type WireCandidate } from '../catalog.js';
+import { CATALOG, catalog, REFILL_BELOW, type WireCandidate } from '../catalog.js';
 import { CandidateSource, toRows } from './candidates.js';
 import { tunable, type DemoSettings, type Strategy } from './settings.js';
 
-/** Fetch the next page when fewer unseen candidates than this remain (as the feed does). */
-const REFILL_BELOW = 20;
 const AUTOPILOT_SEED = 5;
 
 export interface AutopilotRun {

@@ -1,4 +1,4 @@
-/** Small canvas charts: lines over x, and grouped bars. Sized to the canvas's CSS box. */
+/** Small canvas line charts, sized to the canvas's CSS box. */
 
 export interface Series {
   label: string;
@@ -75,24 +75,6 @@ export function drawLines(canvas: HTMLCanvasElement, series: Series[], o: { xLab
   }
   ctx.setLineDash([]);
   canvas.dataset.points = String(series.filter((s) => !s.level).reduce((n, s) => n + s.points.length, 0));
-}
-
-/** Groups of bars, one bar per series in each group (x = group index). */
-export function drawBars(canvas: HTMLCanvasElement, series: Series[], o: { xLabel: string; groups: number }): void {
-  const { ctx, width, height } = context(canvas);
-  const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map(([, v]) => v))));
-  axes(ctx, width, height, yMax, o.xLabel, '');
-  const groups = Math.max(1, o.groups);
-  const groupWidth = (width - PAD.left - PAD.right) / groups;
-  const barWidth = Math.max(1, (groupWidth * 0.8) / Math.max(1, series.length));
-  series.forEach((s, k) => {
-    ctx.fillStyle = s.color;
-    for (const [group, value] of s.points) {
-      const h = (value / yMax) * (height - PAD.top - PAD.bottom);
-      ctx.fillRect(PAD.left + group * groupWidth + groupWidth * 0.1 + k * barWidth, height - PAD.bottom - h, barWidth, h);
-    }
-  });
-  canvas.dataset.points = String(series.reduce((n, s) => n + s.points.length, 0));
 }
 
 /** The q-th quantile (0..1) of `values`, by nearest rank. */

@@ -1,13 +1,11 @@
 import { createReranker, type Plan, type Reranker } from '../../sdk/index.js';
-import { CATALOG, type WireCandidate } from '../catalog.js';
+import { CATALOG, REFILL_BELOW, type WireCandidate } from '../catalog.js';
 import { runAutopilot } from './autopilot.js';
 import { CandidateSource, toRows } from './candidates.js';
 import { Feed } from './feed.js';
 import { Panel } from './panel.js';
 import { defaultSettings, STRATEGIES, tunable, type DemoSettings } from './settings.js';
 
-/** Fetch the next page when fewer candidates than this are left to plan. */
-const REFILL_BELOW = 30;
 /** Bounded like the SDK's own list of shown ids. */
 const HISTORY_LIMIT = 5_000;
 const SESSION_KEY = 'swiperank-demo:session';

@@ -1,7 +1,7 @@
 import type { Info, Plan } from '../../sdk/index.js';
 import type { WireCandidate } from '../catalog.js';
 import type { LaneProgress } from './autopilot.js';
-import { drawBars, drawLines, quantile, type Series } from './charts.js';
+import { drawLines, quantile, type Series } from './charts.js';
 import { format, h } from './dom.js';
 import { STRATEGIES, type DemoSettings, type FusionKind, type Strategy } from './settings.js';
 
@@ -157,7 +157,8 @@ export class Panel {
     this.el.planCount = h('strong', { testid: 'plan-count', text: '0' });
     return h('header', { class: 'panel-header' },
       h('h1', { text: 'swiperank review' }),
-      h('p', { class: 'counter' }, 'plans ', this.el.planCount));
+      h('p', { class: 'counter' }, 'plans ', this.el.planCount),
+      h('p', { class: 'intro', text: 'Every swipe reports dwell time and any purchase to the reranker in this page, which replans the next slots on the device. Tune it below; run the autopilot to compare strategies on simulated users.' }));
   }
 
   private backendSection(): HTMLElement {
@@ -315,7 +316,7 @@ export class Panel {
         h('label', {}, 'backend ', backend)),
       this.el.autopilotStatus, this.el.lanes, this.el.legend,
       h('h3', { text: 'Cumulative purchases' }), this.el.purchases,
-      h('h3', { text: 'Session depth (items seen)' }), this.el.depth,
+      h('h3', { text: 'Session depth: mean items seen so far' }), this.el.depth,
       h('table', { class: 'plan', testid: 'autopilot-table' },
         h('thead', {}, h('tr', {}, h('th', { text: 'strategy' }), h('th', { text: 'sessions' }), h('th', { text: 'bought' }),
           h('th', { text: 'GMV' }), h('th', { text: 'mean depth' }))),
@@ -366,10 +367,15 @@ export class Panel {
     });
     const sessions = Math.max(1, ...lanes.map((l) => l.finished.length));
     drawLines(this.el.purchases as HTMLCanvasElement, purchases, { xLabel: 'sessions', xMax: sessions });
-    const depth: Series[] = lanes.map((lane) => ({
-      label: lane.strategy, color: color(lane.strategy), points: lane.finished.map((s, k) => [k, s.depth] as [number, number]),
-    }));
-    drawBars(this.el.depth as HTMLCanvasElement, depth, { xLabel: 'session', groups: sessions });
+    // Mean depth so far: per-session depths are too noisy to compare by eye, a running mean settles.
+    const depth: Series[] = lanes.map((lane) => {
+      let total = 0;
+      return {
+        label: lane.strategy, color: color(lane.strategy),
+        points: lane.finished.map((s, k) => [k + 1, (total += s.depth) / (k + 1)] as [number, number]),
+      };
+    });
+    drawLines(this.el.depth as HTMLCanvasElement, depth, { xLabel: 'sessions', xMax: sessions });
     this.el.autopilotTable!.replaceChildren(...this.autopilotSummary().map((row) => h('tr', { 'data-strategy': row.strategy },
       h('td', { text: STRATEGIES.find((s) => s.id === row.strategy)!.label }),
       h('td', { class: 'num', text: row.sessions }),
