@@ -144,7 +144,8 @@ export class Panel {
 
   /** Per strategy: sessions, purchases, GMV, mean depth (what the autopilot showed). */
   autopilotSummary(): { strategy: Strategy; sessions: number; purchases: number; gmv: number; meanDepth: number }[] {
-    return [...this.lanes.values()].map((lane) => {
+    const order = (lane: LaneProgress) => STRATEGIES.findIndex((s) => s.id === lane.strategy);
+    return [...this.lanes.values()].sort((a, b) => order(a) - order(b)).map((lane) => {
       const sessions = lane.finished.length;
       const purchases = lane.finished.reduce((n, s) => n + s.purchases, 0);
       const gmv = lane.finished.reduce((n, s) => n + s.gmv, 0);
