@@ -20,6 +20,11 @@ export interface Reranker {
   configure(patch: TunableOptions): Promise<void>;
   /** Backend, adapter, pool size and persistence status. */
   info(): Promise<Info>;
+  /**
+   * Writes the batched persistence now (writes otherwise wait up to 400 ms). Called for you
+   * when the page is hidden or unloaded.
+   */
+  flush(): Promise<void>;
   /** Frees the GPU buffers and the worker; later calls reject with DISPOSED. */
   dispose(): Promise<void>;
 }
@@ -78,6 +83,7 @@ class RerankerClient implements Reranker {
   /** Bumped when a state-changing call is enqueued: a plan enqueued before it is stale. */
   private mutations = 0;
   private disposed = false;
+  private unwatch = (): void => {};
   /** What a restarted worker is given back: the interest state, shown ids and candidates. */
   private mirror: { interest: number[]; last: SessionSnapshot['last']; shown: Set<string>; batches: CandidateBatch[]; rows: number };
 
@@ -236,10 +242,32 @@ class RerankerClient implements Reranker {
     return this.enqueue(false, (c) => this.guard(c, c.api.info()));
   }
 
+  flush(): Promise<void> {
+    return this.enqueue(false, (c) => this.guard(c, c.api.flush()));
+  }
+
+  /** A reload or tab switch must not lose the last swipes' shown ids to the write batching. */
+  watchPageLifecycle(): void {
+    if (typeof document === 'undefined' || typeof addEventListener !== 'function') return;
+    const flushSoon = () => {
+      if (document.visibilityState === 'hidden' && !this.disposed) this.flush().catch(() => {});
+    };
+    const flushNow = () => {
+      if (!this.disposed) this.flush().catch(() => {});
+    };
+    document.addEventListener('visibilitychange', flushSoon);
+    addEventListener('pagehide', flushNow);
+    this.unwatch = () => {
+      document.removeEventListener('visibilitychange', flushSoon);
+      removeEventListener('pagehide', flushNow);
+    };
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     const last = this.queue;
     this.disposed = true;
+    this.unwatch();
     await last;
     const connection = this.connection;
     this.connection = null;
@@ -267,5 +295,6 @@ export async function createReranker(options: RerankerOptions = {}): Promise<Rer
   }
   const client = new RerankerClient(options, useWorker, resolved.timeoutMs, resolved.embeddingDim);
   await client.start();
+  if (resolved.persistence) client.watchPageLifecycle();
   return client;
 }

@@ -1,4 +1,4 @@
-import { set, createStore } from 'idb-keyval';
+import { createStore, get, set } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
 import { createReranker, SwiperankError, type CandidateRow, type Plan, type Reranker } from './index.js';
 import { randomRows, seededRandom } from './testing/instances.js';
@@ -118,6 +118,25 @@ describe('the page runtime in Chromium', () => {
     } finally {
       IDBObjectStore.prototype.put = put;
     }
+  });
+
+  it('a page hidden or unloaded right after a swipe writes it now, not after the batching delay', async () => {
+    const name = `pagehide-${Date.now()}`;
+    const ranker = await createReranker({ backend: 'cpu', embeddingDim: dim, persistence: { name } });
+    await ranker.ingest(page(13, 60, 'h-'));
+    let plan = await ranker.plan();
+    const shown: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      shown.push(plan.items[0]!.id);
+      plan = await ranker.swipe({ id: plan.items[0]!.id, dwellMs: 3000 });
+    }
+    const stored = () => get<{ shownIds: string[] }>('session', createStore(`swiperank:${name}`, 'state'));
+    // Within the batching delay nothing is written yet; a pagehide writes at once.
+    expect(await stored()).toBeUndefined();
+    dispatchEvent(new PageTransitionEvent('pagehide'));
+    await ranker.info(); // calls run in order: the flush the pagehide asked for is done
+    expect((await stored())?.shownIds).toEqual(shown);
+    await ranker.dispose();
   });
 
   it('IndexedDB that refuses to open: the feed still plans, in memory, and says so', async () => {

@@ -21,5 +21,6 @@ export interface WorkerApi {
   swipe(event: Feedback): Promise<Outcome<Plan & { state: FeedbackReply }>>;
   configure(patch: TunableOptions): Promise<Outcome<void>>;
   info(): Promise<Outcome<Info>>;
+  flush(): Promise<Outcome<void>>;
   dispose(): Promise<Outcome<void>>;
 }

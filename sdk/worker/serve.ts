@@ -43,6 +43,7 @@ export function serveEngine({ inWorker, backends }: { inWorker: boolean; backend
     }),
     configure: (patch) => outcome(() => use().configure(patch)),
     info: () => outcome(() => use().info()),
+    flush: () => outcome(() => use().flush()),
     dispose: () => outcome(async () => {
       await engine?.dispose();
     }),
