@@ -1,9 +1,10 @@
 // Stage 2: beam search over sequences of `depth` distinct shortlisted items. Each step
-// is two dispatches: `expand` (a workgroup per beam scores every unused candidate in
-// parallel, then keeps its best beamWidth) and `prune` (merges those sorted lists into
-// the best beamWidth overall and writes the new beams). Entries order by (score key,
+// is three dispatches: `expand` scores every (beam, unused candidate) pair in parallel,
+// `keepBest` keeps each beam's best beamWidth, and `prune` merges those sorted lists into
+// the best beamWidth overall and writes the new beams. Entries order by (score key,
 // beam * L + candidate): ties go to the lower flattened index. `writePlan` walks the
-// best beam back and writes the plan for readback.
+// best beam back and writes the plan for readback. No workgroup memory: SwiftShader
+// zero-fills it per workgroup at a cost far above the work here.
 
 struct ShortlistItem {
   poolIndex: u32,
@@ -40,16 +41,15 @@ struct Beam {
 @group(0) @binding(6) var<storage, read_write> beams: array<Beam>;
 // Per beam, its best beamWidth candidates as (score key, beam * L + candidate), best first.
 @group(0) @binding(7) var<storage, read_write> beamTop: array<vec2u>;
+// Every (beam, candidate) pair of the step, at beam * L + candidate.
+@group(0) @binding(10) var<storage, read_write> candidates: array<vec2u>;
 // q(candidate | beam's last item), per beam * L + candidate.
 @group(0) @binding(8) var<storage, read_write> continuation: array<f32>;
 // count, value, then per item: pool index, score, reward, continueProb, reach.
 @group(0) @binding(9) var<storage, read_write> planOut: array<u32>;
 
-const MAX_SHORTLIST: u32 = 1024u;
 const MAX_BEAM_WIDTH: u32 = 64u;
 const MAX_DEPTH: u32 = 16u;
-
-var<workgroup> entries: array<vec2u, MAX_SHORTLIST>;
 
 fn beamAt(step: u32, index: u32) -> Beam {
   if (step == 0u) {
@@ -58,87 +58,83 @@ fn beamAt(step: u32, index: u32) -> Beam {
   return beams[step * plan.beamWidth + index];
 }
 
+// workgroup_id.y is the beam, x * 64 + local index the candidate.
 @compute @workgroup_size(64)
-fn expand(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let step = beamPass.step;
-  let b = wid.x;
+fn expand(@builtin(global_invocation_id) gid: vec3u) {
+  let c = gid.x;
+  let b = gid.y;
   let count = plan.shortlist;
-  let dim4 = plan.dim4;
-  let head = beamAt(step, b);
-  let afterItem = head.last != NONE;
-  // The first step follows the last shown item, if any; later steps the beam's last item.
-  let penalised = afterItem || plan.hasLast != 0u;
-  // vectors[dim4..] holds the last shown item; shortEmbedding the beam's last item.
-  let previousRow = select(dim4, head.last * dim4, afterItem);
-  var previousCategory = plan.lastCategory;
-  var previousHasCategory = plan.lastHasCategory != 0u;
-  if (afterItem) {
-    previousCategory = shortlist[head.last].category;
-    previousHasCategory = shortlist[head.last].hasCategory != 0u;
+  if (c >= count) {
+    return;
   }
-  // The items already in this beam's sequence.
-  var sequence: array<u32, MAX_DEPTH>;
+  let step = beamPass.step;
+  let flat = b * count + c;
+  let head = beamAt(step, b);
+  // Skip items already in this beam's sequence.
   var index = b;
   for (var s = step; s > 0u; s--) {
     let beam = beams[s * plan.beamWidth + index];
-    sequence[s - 1u] = beam.last;
+    if (beam.last == c) {
+      candidates[flat] = LAST_KEY;
+      return;
+    }
     index = beam.parent;
   }
-  let tail = scalars[0];
-  for (var c = lid; c < count; c += 64u) {
-    var entry = LAST_KEY;
-    var used = false;
-    for (var s = 0u; s < step; s++) {
-      used = used || sequence[s] == c;
+  let item = shortlist[c];
+  var q = item.pSdr;
+  let afterItem = head.last != NONE;
+  // The first step follows the last shown item, if any; later steps the beam's last item.
+  if (afterItem || plan.hasLast != 0u) {
+    var previousCategory = plan.lastCategory;
+    var previousHasCategory = plan.lastHasCategory != 0u;
+    if (afterItem) {
+      previousCategory = shortlist[head.last].category;
+      previousHasCategory = shortlist[head.last].hasCategory != 0u;
     }
-    if (!used) {
-      let item = shortlist[c];
-      var q = item.pSdr;
-      if (penalised) {
-        var similarity = 0.0;
-        if (plan.rho != 0.0) {
-          for (var d = 0u; d < dim4; d++) {
-            var other: vec4f;
-            if (afterItem) {
-              other = shortEmbedding[previousRow + d];
-            } else {
-              other = vectors[previousRow + d];
-            }
-            similarity += dot(shortEmbedding[c * dim4 + d], other);
-          }
+    var similarity = 0.0;
+    if (plan.rho != 0.0) {
+      let dim4 = plan.dim4;
+      for (var d = 0u; d < dim4; d++) {
+        var other: vec4f;
+        if (afterItem) {
+          other = shortEmbedding[head.last * dim4 + d];
+        } else {
+          other = vectors[dim4 + d];
         }
-        let sameCategory = previousHasCategory && item.hasCategory != 0u && item.category == previousCategory;
-        q = item.pSdr * (1.0 - plan.rho * max(0.0, similarity)) * (1.0 - select(0.0, plan.phi, sameCategory));
+        similarity += dot(shortEmbedding[c * dim4 + d], other);
       }
-      let flat = b * count + c;
-      continuation[flat] = q;
-      entry = vec2u(scoreKey(head.value + head.reach * item.reward + head.reach * q * tail), flat);
     }
-    entries[c] = entry;
+    let sameCategory = previousHasCategory && item.hasCategory != 0u && item.category == previousCategory;
+    q = item.pSdr * (1.0 - plan.rho * max(0.0, similarity)) * (1.0 - select(0.0, plan.phi, sameCategory));
   }
-  workgroupBarrier();
-  // The beam's best beamWidth, kept sorted by insertion: a short sequential walk beats a
-  // barrier-per-step sorting network where barriers are costly.
-  if (lid == 0u) {
-    let width = plan.beamWidth;
-    var top: array<vec2u, MAX_BEAM_WIDTH>;
-    var kept = 0u;
-    for (var c = 0u; c < count; c++) {
-      let entry = entries[c];
-      if (entry.x == NONE || (kept == width && !precedes(entry, top[width - 1u]))) {
-        continue;
-      }
-      var at = min(kept, width - 1u);
-      while (at > 0u && precedes(entry, top[at - 1u])) {
-        top[at] = top[at - 1u];
-        at--;
-      }
-      top[at] = entry;
-      kept = min(kept + 1u, width);
+  continuation[flat] = q;
+  candidates[flat] = vec2u(scoreKey(head.value + head.reach * item.reward + head.reach * q * scalars[0]), flat);
+}
+
+// One invocation per beam keeps its best beamWidth, sorted, by insertion: a short
+// sequential walk beats a barrier-per-step sorting network where barriers are costly.
+@compute @workgroup_size(1)
+fn keepBest(@builtin(workgroup_id) wid: vec3u) {
+  let b = wid.x;
+  let count = plan.shortlist;
+  let width = plan.beamWidth;
+  var top: array<vec2u, MAX_BEAM_WIDTH>;
+  var kept = 0u;
+  for (var c = 0u; c < count; c++) {
+    let entry = candidates[b * count + c];
+    if (entry.x == NONE || (kept == width && !precedes(entry, top[width - 1u]))) {
+      continue;
     }
-    for (var r = 0u; r < width; r++) {
-      beamTop[b * width + r] = select(LAST_KEY, top[r], r < kept);
+    var at = min(kept, width - 1u);
+    while (at > 0u && precedes(entry, top[at - 1u])) {
+      top[at] = top[at - 1u];
+      at--;
     }
+    top[at] = entry;
+    kept = min(kept + 1u, width);
+  }
+  for (var r = 0u; r < width; r++) {
+    beamTop[b * width + r] = select(LAST_KEY, top[r], r < kept);
   }
 }
 

@@ -53,8 +53,12 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   expand: {
     module: 'beam',
     bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'],
-      [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [7, 'write', 'beamTop'],
-      [8, 'write', 'continuation']],
+      [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [8, 'write', 'continuation'],
+      [10, 'write', 'candidates']],
+  },
+  keepBest: {
+    module: 'beam',
+    bindings: [[1, 'uniform', 'plan'], [7, 'write', 'beamTop'], [10, 'write', 'candidates']],
   },
   prune: {
     module: 'beam',

@@ -16,12 +16,12 @@ export const MAX_DEPTH = 16;
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
   | 'radixCount' | 'radixScan' | 'radixScatter'
-  | 'gather' | 'expand' | 'prune' | 'writePlan';
+  | 'gather' | 'expand' | 'keepBest' | 'prune' | 'writePlan';
 
 export type BufferName =
   | 'plan' | 'passes' | 'slots' | 'embedding' | 'shown' | 'vectors' | 'fused'
   | 'stageKeys' | 'rankKeys' | 'ranks' | 'sortScratch' | 'digitCounts'
-  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'beamTop' | 'continuation' | 'planOut';
+  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'beamTop' | 'candidates' | 'continuation' | 'planOut';
 
 /** Mirrors `struct Pass` in shaders/common.wgsl, field for field. */
 export interface PassParams {
@@ -104,7 +104,8 @@ export function buildSchedule(shape: PlanShape): Schedule {
   let beams = 1;
   for (let step = 0; step < depth; step++) {
     const kept = Math.min(beamWidth, beams * (shortlist - step));
-    dispatches.push({ kernel: 'expand', x: beams, y: 1, pass: pass({ step }) });
+    dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: pass({ step }) });
+    dispatches.push({ kernel: 'keepBest', x: beams, y: 1 });
     dispatches.push({ kernel: 'prune', x: 1, y: 1, pass: pass({ step, beams, kept }) });
     beams = kept;
   }
