@@ -168,8 +168,8 @@ fn prune() {
 @compute @workgroup_size(1)
 fn writePlan() {
   let depth = plan.depth;
-  var items: array<u32, 16>;
-  var continueProb: array<f32, 16>;
+  var items: array<u32, MAX_DEPTH>;
+  var continueProb: array<f32, MAX_DEPTH>;
   var index = 0u;
   for (var s = depth; s > 0u; s--) {
     let beam = beams[s * plan.beamWidth + index];
