@@ -246,19 +246,24 @@ class RerankerClient implements Reranker {
     return this.enqueue(false, (c) => this.guard(c, c.api.flush()));
   }
 
-  /** A reload or tab switch must not lose the last swipes' shown ids to the write batching. */
+  /**
+   * A reload or tab switch must not lose the last swipes' shown ids to the write batching.
+   * The flush goes beside the queue: a page being hidden cannot wait behind a plan, and must
+   * not restart a dead worker. The worker saved each swipe before planning, so it is pending.
+   */
   watchPageLifecycle(): void {
     if (typeof document === 'undefined' || typeof addEventListener !== 'function') return;
-    const flushSoon = () => {
-      if (document.visibilityState === 'hidden' && !this.disposed) this.flush().catch(() => {});
-    };
     const flushNow = () => {
-      if (!this.disposed) this.flush().catch(() => {});
+      const connection = this.connection;
+      if (connection && !this.disposed) this.guard(connection, connection.api.flush()).catch(() => {});
     };
-    document.addEventListener('visibilitychange', flushSoon);
+    const onVisibility = () => {
+      if (document.visibilityState === 'hidden') flushNow();
+    };
+    document.addEventListener('visibilitychange', onVisibility);
     addEventListener('pagehide', flushNow);
     this.unwatch = () => {
-      document.removeEventListener('visibilitychange', flushSoon);
+      document.removeEventListener('visibilitychange', onVisibility);
       removeEventListener('pagehide', flushNow);
     };
   }

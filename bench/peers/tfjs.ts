@@ -162,6 +162,7 @@ export function createTfjsPeer(options: PeerOptions): Peer {
       const pCvr = tf.tensor1d(Float32Array.from(cols.pCvr));
       const pVtr = tf.tensor1d(Float32Array.from(cols.pVtr));
       const value = tf.tensor1d(Float32Array.from(cols.value));
+      if (pool) for (const t of Object.values(pool)) t.dispose();
       pool = {
         logitCvr: logit(pCvr),
         logitVtr: logit(pVtr),
