@@ -113,9 +113,13 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
 
 // One invocation per beam keeps its best beamWidth, sorted, by insertion: a short
 // sequential walk beats a barrier-per-step sorting network where barriers are costly.
-@compute @workgroup_size(1)
-fn keepBest(@builtin(workgroup_id) wid: vec3u) {
-  let b = wid.x;
+// Four beams a workgroup: one SIMD group on SwiftShader, and the groups spread over the cores.
+@compute @workgroup_size(4)
+fn keepBest(@builtin(global_invocation_id) gid: vec3u) {
+  let b = gid.x;
+  if (b >= beamPass.beams) {
+    return;
+  }
   let count = plan.shortlist;
   let width = plan.beamWidth;
   var top: array<vec2u, MAX_BEAM_WIDTH>;

@@ -12,6 +12,9 @@
 
 const RADIX: u32 = 256u;
 const RADIX_BLOCK: u32 = 256u;
+// Blocks per workgroup of radixCount and radixScatter: a pool has few blocks (one per 256
+// entries), and small groups spread them over every core where a workgroup runs on one.
+const RADIX_GROUP: u32 = 8u;
 
 fn digitOf(entry: vec2u) -> u32 {
   return (entry.x >> sortPass.shift) & (RADIX - 1u);
@@ -21,7 +24,7 @@ fn countsRow(segment: u32, digit: u32) -> u32 {
   return (segment * RADIX + digit) * sortPass.blocks;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(RADIX_GROUP)
 fn radixCount(@builtin(global_invocation_id) gid: vec3u) {
   let block = gid.x;
   let segment = gid.y;
@@ -62,7 +65,7 @@ fn radixScan(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index)
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(RADIX_GROUP)
 fn radixScatter(@builtin(global_invocation_id) gid: vec3u) {
   let block = gid.x;
   let segment = gid.y;

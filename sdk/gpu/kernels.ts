@@ -58,7 +58,7 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   },
   keepBest: {
     module: 'beam',
-    bindings: [[1, 'uniform', 'plan'], [7, 'write', 'beamTop'], [10, 'write', 'candidates']],
+    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [7, 'write', 'beamTop'], [10, 'write', 'candidates']],
   },
   prune: {
     module: 'beam',

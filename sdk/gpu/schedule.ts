@@ -6,10 +6,14 @@
 
 /** Entries one radix-sort invocation walks; must match RADIX_BLOCK in shaders/sort.wgsl. */
 export const RADIX_BLOCK = 256;
+/** Blocks per workgroup of radixCount and radixScatter; must match RADIX_GROUP in shaders/sort.wgsl. */
+export const RADIX_GROUP = 8;
 /** Digit values of one radix pass (8 bits). */
 export const RADIX = 256;
 /** Invocations per workgroup of the data-parallel kernels (`@workgroup_size(64)`). */
 export const WORKGROUP = 64;
+/** Beams per workgroup of keepBest; must match its @workgroup_size in shaders/beam.wgsl. */
+export const KEEP_GROUP = 4;
 /** Longest plan the output buffer holds (the depth limit). */
 export const MAX_DEPTH = 16;
 
@@ -77,15 +81,16 @@ export function buildSchedule(shape: PlanShape): Schedule {
   };
   const groups = (n: number) => Math.max(1, Math.ceil(n / WORKGROUP));
   const blocks = Math.ceil(size / RADIX_BLOCK);
+  const radixGroups = Math.ceil(blocks / RADIX_GROUP);
 
   /** Four 8-bit passes over `segments` segments of `size` entries; an even count lands back in `keys`. */
   const radixSort = (keys: BufferName, segments: number) => {
     for (let shift = 0; shift < 32; shift += 8) {
       const [source, target]: BufferName[] = shift % 16 === 0 ? [keys, 'sortScratch'] : ['sortScratch', keys];
       const at = pass({ count: size, stride: size, shift, blocks });
-      dispatches.push({ kernel: 'radixCount', pass: at, rebind: { 1: source! }, x: groups(blocks), y: segments });
+      dispatches.push({ kernel: 'radixCount', pass: at, rebind: { 1: source! }, x: radixGroups, y: segments });
       dispatches.push({ kernel: 'radixScan', pass: at, x: segments, y: 1 });
-      dispatches.push({ kernel: 'radixScatter', pass: at, rebind: { 1: source!, 2: target! }, x: groups(blocks), y: segments });
+      dispatches.push({ kernel: 'radixScatter', pass: at, rebind: { 1: source!, 2: target! }, x: radixGroups, y: segments });
     }
   };
 
@@ -104,8 +109,9 @@ export function buildSchedule(shape: PlanShape): Schedule {
   let beams = 1;
   for (let step = 0; step < depth; step++) {
     const kept = Math.min(beamWidth, beams * (shortlist - step));
-    dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: pass({ step }) });
-    dispatches.push({ kernel: 'keepBest', x: beams, y: 1 });
+    const expandPass = pass({ step, beams });
+    dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: expandPass });
+    dispatches.push({ kernel: 'keepBest', x: Math.ceil(beams / KEEP_GROUP), y: 1, pass: expandPass });
     dispatches.push({ kernel: 'prune', x: 1, y: 1, pass: pass({ step, beams, kept }) });
     beams = kept;
   }
