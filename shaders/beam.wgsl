@@ -1,7 +1,9 @@
 // Stage 2: beam search over sequences of `depth` distinct shortlisted items. Each step
-// is three dispatches: `expand` scores every (beam, unused candidate) pair in parallel,
+// is three dispatches, and a fourth but after the last: `expand` scores every (beam, unused candidate) pair in parallel,
 // `keepBest` keeps each beam's best beamWidth, and `prune` merges those sorted lists into
-// the best beamWidth overall and writes the new beams. Entries order by (score key,
+// the best beamWidth overall and writes the new beams; `fillRows` then computes the
+// continuation rows q(. | k) of the new beams' last items k that no earlier step needed,
+// so each row is computed once a plan, as the CPU memoises it. Entries order by (score key,
 // beam * L + candidate): ties go to the lower flattened index. `writePlan` walks the
 // best beam back and writes the plan for readback. No workgroup memory: SwiftShader
 // zero-fills it per workgroup at a cost far above the work here.
@@ -47,6 +49,11 @@ struct Beam {
 @group(0) @binding(8) var<storage, read_write> continuation: array<f32>;
 // count, value, then per item: pool index, score, reward, continueProb, reach.
 @group(0) @binding(9) var<storage, read_write> planOut: array<u32>;
+// Per shortlist position k, its continuation row q(. | k) of L f32 bits, once filled; then
+// at L * L: the rows to fill after this step, their items (up to beamWidth), and per item
+// 1 once its row is filled or queued. One buffer: expand is at the 8 storage bindings a
+// stage may have by default.
+@group(0) @binding(11) var<storage, read_write> rowCache: array<u32>;
 
 const MAX_BEAM_WIDTH: u32 = 64u;
 const MAX_DEPTH: u32 = 16u;
@@ -56,6 +63,35 @@ fn beamAt(step: u32, index: u32) -> Beam {
     return Beam(0.0, 1.0, 1.0, 0.0, NONE, NONE, 0u, 0u);
   }
   return beams[step * plan.beamWidth + index];
+}
+
+// q(c | previous item): the previous item's category and its embedding (rows of dim4
+// vec4s in `vectors` at `previousRow`, else in shortEmbedding at `previous`).
+fn continueAfter(c: u32, previousCategory: u32, previousHasCategory: bool, previous: u32, afterItem: bool) -> f32 {
+  let item = shortlist[c];
+  var similarity = 0.0;
+  if (plan.rho != 0.0) {
+    let dim4 = plan.dim4;
+    for (var d = 0u; d < dim4; d++) {
+      var other: vec4f;
+      if (afterItem) {
+        other = shortEmbedding[previous * dim4 + d];
+      } else {
+        other = vectors[dim4 + d];
+      }
+      similarity += dot(shortEmbedding[c * dim4 + d], other);
+    }
+  }
+  let sameCategory = previousHasCategory && item.hasCategory != 0u && item.category == previousCategory;
+  return item.pSdr * (1.0 - plan.rho * max(0.0, similarity)) * (1.0 - select(0.0, plan.phi, sameCategory));
+}
+
+fn rowFill() -> u32 {
+  return plan.shortlist * plan.shortlist;
+}
+
+fn rowFlag(k: u32) -> u32 {
+  return rowFill() + 1u + plan.beamWidth + k;
 }
 
 // workgroup_id.y is the beam, x * 64 + local index the candidate.
@@ -82,33 +118,35 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
   }
   let item = shortlist[c];
   var q = item.pSdr;
-  let afterItem = head.last != NONE;
-  // The first step follows the last shown item, if any; later steps the beam's last item.
-  if (afterItem || plan.hasLast != 0u) {
-    var previousCategory = plan.lastCategory;
-    var previousHasCategory = plan.lastHasCategory != 0u;
-    if (afterItem) {
-      previousCategory = shortlist[head.last].category;
-      previousHasCategory = shortlist[head.last].hasCategory != 0u;
+  if (step > 0u) {
+    // Filled by fillRows after the step that chose head.last.
+    q = bitcast<f32>(rowCache[head.last * count + c]);
+  } else {
+    // A new plan: no row is filled yet.
+    rowCache[rowFlag(c)] = 0u;
+    // The first step follows the last shown item, if any.
+    if (plan.hasLast != 0u) {
+      q = continueAfter(c, plan.lastCategory, plan.lastHasCategory != 0u, 0u, false);
     }
-    var similarity = 0.0;
-    if (plan.rho != 0.0) {
-      let dim4 = plan.dim4;
-      for (var d = 0u; d < dim4; d++) {
-        var other: vec4f;
-        if (afterItem) {
-          other = shortEmbedding[head.last * dim4 + d];
-        } else {
-          other = vectors[dim4 + d];
-        }
-        similarity += dot(shortEmbedding[c * dim4 + d], other);
-      }
-    }
-    let sameCategory = previousHasCategory && item.hasCategory != 0u && item.category == previousCategory;
-    q = item.pSdr * (1.0 - plan.rho * max(0.0, similarity)) * (1.0 - select(0.0, plan.phi, sameCategory));
   }
   continuation[flat] = q;
   candidates[flat] = vec2u(scoreKey(head.value + head.reach * item.reward + head.reach * q * scalars[0]), flat);
+}
+
+// One invocation per candidate c, over the rows queued by prune.
+@compute @workgroup_size(64)
+fn fillRows(@builtin(global_invocation_id) gid: vec3u) {
+  let c = gid.x;
+  let count = plan.shortlist;
+  if (c >= count) {
+    return;
+  }
+  let rows = rowCache[rowFill()];
+  for (var r = 0u; r < rows; r++) {
+    let k = rowCache[rowFill() + 1u + r];
+    let previous = shortlist[k];
+    rowCache[k * count + c] = bitcast<u32>(continueAfter(c, previous.category, previous.hasCategory != 0u, k, true));
+  }
 }
 
 // One invocation per beam keeps its best beamWidth, sorted, by insertion: a short
@@ -148,6 +186,7 @@ fn prune() {
   let step = beamPass.step;
   let width = plan.beamWidth;
   var heads: array<u32, MAX_BEAM_WIDTH>;
+  var rows = 0u;
   for (var n = 0u; n < beamPass.kept; n++) {
     var best = LAST_KEY;
     var winner = 0u;
@@ -166,7 +205,13 @@ fn prune() {
     let q = continuation[best.y];
     beams[(step + 1u) * width + n] = Beam(
       parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, winner, 0u, 0u);
+    if (rowCache[rowFlag(c)] == 0u) {
+      rowCache[rowFlag(c)] = 1u;
+      rowCache[rowFill() + 1u + rows] = c;
+      rows++;
+    }
   }
+  rowCache[rowFill()] = rows;
 }
 
 @compute @workgroup_size(1)

@@ -54,7 +54,12 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
     module: 'beam',
     bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'],
       [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [8, 'write', 'continuation'],
-      [10, 'write', 'candidates']],
+      [10, 'write', 'candidates'], [11, 'write', 'rowCache']],
+  },
+  fillRows: {
+    module: 'beam',
+    bindings: [[1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'], [4, 'read', 'shortEmbedding'],
+      [11, 'write', 'rowCache']],
   },
   keepBest: {
     module: 'beam',
@@ -63,7 +68,7 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   prune: {
     module: 'beam',
     bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [3, 'read', 'shortlist'], [6, 'write', 'beams'],
-      [7, 'write', 'beamTop'], [8, 'write', 'continuation']],
+      [7, 'write', 'beamTop'], [8, 'write', 'continuation'], [11, 'write', 'rowCache']],
   },
   writePlan: {
     module: 'beam',

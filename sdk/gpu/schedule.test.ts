@@ -2,17 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { buildSchedule } from './schedule.js';
 
 describe('the WebGPU plan schedule', () => {
-  it('dispatches fuse, a 4-pass radix sort, gather, three kernels per beam step and writePlan', () => {
+  it('dispatches fuse, a 4-pass radix sort, gather, three kernels per beam step (and fillRows between steps) and writePlan', () => {
     const s = buildSchedule({ size: 10_000, shortlist: 256, depth: 6, beamWidth: 16, rank: false });
     expect(s.dispatches.map((d) => d.kernel)).toEqual([
       'fuse',
       ...Array(4).fill(['radixCount', 'radixScan', 'radixScatter']).flat(),
       'gather',
-      ...Array(6).fill(['expand', 'keepBest', 'prune']).flat(),
+      ...Array(5).fill(['expand', 'keepBest', 'prune', 'fillRows']).flat(),
+      'expand', 'keepBest', 'prune',
       'writePlan',
     ]);
     // Rank fusion sorts the three objectives first: one more radix sort and two kernels.
-    expect(buildSchedule({ size: 10_000, shortlist: 256, depth: 6, beamWidth: 16, rank: true }).dispatches).toHaveLength(33 + 14);
+    expect(buildSchedule({ size: 10_000, shortlist: 256, depth: 6, beamWidth: 16, rank: true }).dispatches).toHaveLength(38 + 14);
   });
 
   it('ping-pongs each radix sort so that it ends in the buffer it started from', () => {

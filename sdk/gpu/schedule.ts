@@ -20,12 +20,13 @@ export const MAX_DEPTH = 16;
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
   | 'radixCount' | 'radixScan' | 'radixScatter'
-  | 'gather' | 'expand' | 'keepBest' | 'prune' | 'writePlan';
+  | 'gather' | 'expand' | 'keepBest' | 'prune' | 'fillRows' | 'writePlan';
 
 export type BufferName =
   | 'plan' | 'passes' | 'slots' | 'embedding' | 'shown' | 'vectors' | 'fused'
   | 'stageKeys' | 'rankKeys' | 'ranks' | 'sortScratch' | 'digitCounts'
-  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'beamTop' | 'candidates' | 'continuation' | 'planOut';
+  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'beamTop' | 'candidates' | 'continuation'
+  | 'rowCache' | 'planOut';
 
 /** Mirrors `struct Pass` in shaders/common.wgsl, field for field. */
 export interface PassParams {
@@ -113,6 +114,8 @@ export function buildSchedule(shape: PlanShape): Schedule {
     dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: expandPass });
     dispatches.push({ kernel: 'keepBest', x: Math.ceil(beams / KEEP_GROUP), y: 1, pass: expandPass });
     dispatches.push({ kernel: 'prune', x: 1, y: 1, pass: pass({ step, beams, kept }) });
+    // The rows the next step reads; the last step has no next.
+    if (step + 1 < depth) dispatches.push({ kernel: 'fillRows', x: groups(shortlist), y: 1 });
     beams = kept;
   }
   dispatches.push({ kernel: 'writePlan', x: 1, y: 1 });
