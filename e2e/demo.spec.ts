@@ -72,6 +72,55 @@ test.describe('desktop', () => {
     await demo.screenshot('feed-desktop');
   });
 
+  test('a candidate server failure on the swipe that needs a refill: the error shows, the next swipe recovers, nothing repeats', async ({ demo, page }) => {
+    // The first page brings one candidate, so the first swipe empties the pool and must refill.
+    // The next page fails twice: while starting (the feed starts on the one candidate it has)
+    // and on that swipe, after the SDK has recorded the item as shown. Then the server is back.
+    const failures = 2;
+    let requests = 0;
+    await page.route((url) => url.pathname.endsWith('/api/candidates'), async (route) => {
+      requests++;
+      if (requests === 1) {
+        const body = await (await route.fetch()).json() as { candidates: unknown[] };
+        return route.fulfill({ json: { ...body, candidates: body.candidates.slice(0, 1) } });
+      }
+      if (requests <= 1 + failures) return route.fulfill({ status: 500, json: { error: 'injected failure' } });
+      return route.fallback();
+    });
+    // Chromium logs every 500 response; those two, and nothing else, may reach the console.
+    demo.allowConsoleErrors(/Failed to load resource: the server responded with a status of 500.*\/api\/candidates/, failures);
+    await demo.open();
+    await demo.setPanel(true);
+    const first = await demo.currentId();
+    await expect(page.getByTestId('panel-error')).toContainText('could not fetch candidates');
+
+    await test.step('the swipe is recorded, the refill after it fails: the item stays, the error shows', async () => {
+      await page.getByTestId('feed').focus();
+      await page.keyboard.press('ArrowDown');
+      const status = page.getByTestId('feed-status');
+      await expect(status).toBeVisible();
+      await expect(status).toHaveAttribute('role', 'alert');
+      await expect(status).toContainText('500');
+      await expect(page.getByTestId('panel-error')).toContainText('the swipe was recorded');
+      await expect(page.getByTestId('panel-error')).toContainText('500');
+      expect(await demo.currentId()).toBe(first);
+      expect(await page.getByTestId('feed').getAttribute('data-swipes')).toBeNull();
+      await demo.screenshot('refill-failed');
+    });
+
+    const seen = [first];
+    await test.step('the next swipe replans and refills without reporting the item again', async () => {
+      // An empty plan, then the plan after the refill.
+      seen.push(await demo.swipe('keys', 2));
+      await expect(page.getByTestId('feed-status')).toHaveCount(0);
+      await expect(page.getByTestId('panel-error')).toBeHidden();
+      for (let i = 0; i < 5; i++) seen.push(await demo.swipe('keys'));
+    });
+    expect(new Set(seen).size, `no item twice: ${seen.join(' ')}`).toBe(seen.length);
+    expect(requests).toBe(2 + failures);
+    await expect(page.getByTestId('pool')).toContainText(new RegExp(`\\b${seen.length - 1} shown`));
+  });
+
   test('a reload keeps the shown ids: nothing shown before it comes back', async ({ demo, page }) => {
     await demo.open();
     const swiped: string[] = [];

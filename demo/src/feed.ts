@@ -45,15 +45,20 @@ export class Feed {
     return this.current?.dataset.id ?? null;
   }
 
-  /** A message in place of items (loading, end of catalog, an error). */
-  status(text: string): void {
+  /**
+   * A message in place of items (loading, end of catalog), or with `alert` a banner over the
+   * shown item (a swipe that failed). The next item shown clears it.
+   */
+  status(text: string, alert = false): void {
     let line = this.root.querySelector<HTMLElement>('.feed-status');
     if (!line) {
       line = document.createElement('p');
-      line.className = 'feed-status';
       line.dataset.testid = 'feed-status';
       this.root.append(line);
     }
+    line.className = alert ? 'feed-status alert' : 'feed-status';
+    if (alert) line.setAttribute('role', 'alert');
+    else line.removeAttribute('role');
     line.textContent = text;
   }
 
@@ -65,18 +70,31 @@ export class Feed {
     this.settle(slide);
   }
 
-  /** Goes to the next item, as a swipe does. */
+  /**
+   * Goes to the next item, as a swipe does. Never rejects: if `next()` fails, the shown item
+   * slides back, the error shows over it, and a later swipe tries again.
+   */
   async advance(): Promise<void> {
     if (this.busy || !this.current) return;
     this.busy = true;
     const leaving = this.current;
+    let failed = false;
     try {
-      const item = await this.next();
+      let item: WireCandidate | null;
+      try {
+        item = await this.next();
+      } catch (e) {
+        failed = true;
+        this.snapBack(leaving);
+        this.status(`Could not load the next item: ${e instanceof Error ? e.message : String(e)}. Swipe again to retry.`, true);
+        return;
+      }
       if (!item) {
         this.snapBack(leaving);
         this.status('You have seen every candidate in this session.');
         return;
       }
+      this.root.querySelector('.feed-status')?.remove();
       const incoming = this.slide(item);
       incoming.style.transform = 'translateY(100%)';
       this.root.append(incoming);
@@ -94,6 +112,8 @@ export class Feed {
     } finally {
       this.busy = false;
     }
+    // Presses queued behind a failed swipe are dropped: they would only fail again at once.
+    if (failed) this.queued = false;
     if (this.queued) {
       this.queued = false;
       await this.advance();

@@ -1,4 +1,4 @@
-import { createReranker, type Plan, type Reranker } from '../../sdk/index.js';
+import { createReranker, isSwiperankError, type Plan, type Reranker } from '../../sdk/index.js';
 import { CATALOG, REFILL_BELOW, type WireCandidate } from '../catalog.js';
 import { runAutopilot } from './autopilot.js';
 import { CandidateSource, toRows } from './candidates.js';
@@ -50,6 +50,9 @@ class History {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** The SDK already has this id as shown (a report that got through before, e.g. before a reload). */
+const alreadyShown = (e: unknown) => isSwiperankError(e) && e.code === 'INVALID_CANDIDATE' && /already reported as shown/.test(e.message);
+
 async function main(): Promise<void> {
   const feedRoot = document.getElementById('feed')!;
   const panelRoot = document.getElementById('panel')!;
@@ -82,7 +85,13 @@ async function main(): Promise<void> {
   // Reviewers on a desktop see the panel at once; on a phone the feed comes first.
   setPanelOpen(window.matchMedia('(min-width: 900px)').matches);
 
-  const showInfo = async () => panel.showInfo(await ranker.info(), session);
+  const showInfo = async () => {
+    try {
+      panel.showInfo(await ranker.info(), session);
+    } catch (e) {
+      panel.error(`could not read the reranker's info: ${message(e)}`);
+    }
+  };
 
   /** Fetches and ingests pages until enough candidates are left to plan. */
   let filling: Promise<void> | null = null;
@@ -106,8 +115,7 @@ async function main(): Promise<void> {
     configured: 'Replanned with the new settings (slot 1 is what they would show now); the feed uses them from the next swipe.',
   };
 
-  const timed = async (call: () => Promise<Plan>, note: string): Promise<Plan> => {
-    const start = performance.now();
+  const timed = async (call: () => Promise<Plan>, note: string, start = performance.now()): Promise<Plan> => {
     const plan = await call();
     panel.recordPlan(plan, performance.now() - start, source.byId, note);
     return plan;
@@ -123,25 +131,54 @@ async function main(): Promise<void> {
     return first ? source.byId.get(first.id) ?? null : null;
   };
 
+  /** Set while the panel shows why the last swipe failed; the next good swipe clears it. */
+  let swipeFailed = false;
+
+  /**
+   * A swipe in two steps. The report (`feedback`) either records the id as shown or changes
+   * nothing, so a failed report is simply sent again by the next swipe. Once it is recorded
+   * the id is never sent again (the SDK would reject it for good): if planning or the refill
+   * after it fails, the item stays on screen and the next swipe only replans and refills.
+   */
   const feed = new Feed(feedRoot, async () => {
     const leaving = feed.currentId!;
     const note = settings.strategy === 'server' ? notes.server : notes.reranked;
-    let plan = await timed(() => ranker.swipe({
-      id: leaving, dwellMs: Math.round(performance.now() - feed.shownAt), converted: feed.bought,
-    }), note);
-    history.shown.add(leaving);
-    poolLeft--;
-    if (plan.items.length === 0 && !source.exhausted) {
-      await fill();
-      plan = await timed(() => ranker.plan(), note);
-    } else if (poolLeft < REFILL_BELOW) {
-      void fill().catch((e: unknown) => panel.error(`could not fetch candidates: ${message(e)}`));
+    const start = performance.now();
+    if (!history.shown.has(leaving)) {
+      try {
+        await ranker.feedback({ id: leaving, dwellMs: Math.round(start - feed.shownAt), converted: feed.bought });
+      } catch (e) {
+        if (!alreadyShown(e)) {
+          swipeFailed = true;
+          panel.error(`the swipe was not recorded: ${message(e)}`);
+          throw e;
+        }
+      }
+      history.shown.add(leaving);
+      poolLeft--;
+      history.save();
     }
-    const next = pick(plan);
-    history.onScreen = next;
-    history.save();
-    void showInfo();
-    return next;
+    try {
+      let plan = await timed(() => ranker.plan(), note, start);
+      if (plan.items.length === 0 && !source.exhausted) {
+        await fill();
+        plan = await timed(() => ranker.plan(), note);
+      } else if (poolLeft < REFILL_BELOW) {
+        void fill().catch((e: unknown) => panel.error(`could not fetch candidates: ${message(e)}`));
+      }
+      const next = pick(plan);
+      history.onScreen = next;
+      history.save();
+      if (swipeFailed) panel.error(null);
+      swipeFailed = false;
+      void showInfo();
+      return next;
+    } catch (e) {
+      swipeFailed = true;
+      panel.error(`the swipe was recorded, but the next item could not be loaded: ${message(e)}`);
+      void showInfo();
+      throw e;
+    }
   });
 
   async function applySettings(next: DemoSettings): Promise<void> {
@@ -182,7 +219,13 @@ async function main(): Promise<void> {
     persistence: { name: `demo-${session}` },
     ...tunable(settings),
   });
-  await fill();
+  try {
+    await fill();
+  } catch (e) {
+    // Candidates already ingested still make a feed; the next swipes refill.
+    if (poolLeft === 0) throw e;
+    panel.error(`could not fetch candidates: ${message(e)}`);
+  }
   await showInfo();
   const plan = await timed(() => ranker.plan(), notes.reranked);
   const first = history.onScreen ?? pick(plan);
