@@ -1,9 +1,10 @@
 // Stage 2: beam search over sequences of `depth` distinct shortlisted items. Each step
 // is three dispatches, and a fourth but after the last: `expand` scores every (beam, unused candidate) pair in parallel,
 // `keepBest` keeps each beam's best beamWidth, and `prune` merges those sorted lists into
-// the best beamWidth overall and writes the new beams; `fillRows` then computes the
-// continuation rows q(. | k) of the new beams' last items k that no earlier step needed,
-// so each row is computed once a plan, as the CPU memoises it. Entries order by (score key,
+// the best beamWidth overall and writes the new beams; `prepareStep` then computes the
+// continuation rows q(. | k) of the new beams' last items k that no earlier step needed
+// (each row once a plan, as the CPU memoises it) and each new beam's used-item bitmask,
+// so that expand reads one word instead of walking the parent chain. Entries order by (score key,
 // beam * L + candidate): ties go to the lower flattened index. `writePlan` walks the
 // best beam back and writes the plan for readback. No workgroup memory: SwiftShader
 // zero-fills it per workgroup at a cost far above the work here.
@@ -51,8 +52,9 @@ struct Beam {
 @group(0) @binding(9) var<storage, read_write> planOut: array<u32>;
 // Per shortlist position k, its continuation row q(. | k) of L f32 bits, once filled; then
 // at L * L: the rows to fill after this step, their items (up to beamWidth), and per item
-// 1 once its row is filled or queued. One buffer: expand is at the 8 storage bindings a
-// stage may have by default.
+// 1 once its row is filled or queued; then two steps' (by parity) used-item bitmasks,
+// ceil(L / 32) words per beam. One buffer: expand is at the 8 storage bindings a stage
+// may have by default.
 @group(0) @binding(11) var<storage, read_write> rowCache: array<u32>;
 
 const MAX_BEAM_WIDTH: u32 = 64u;
@@ -94,6 +96,15 @@ fn rowFlag(k: u32) -> u32 {
   return rowFill() + 1u + plan.beamWidth + k;
 }
 
+fn maskWords() -> u32 {
+  return (plan.shortlist + 31u) / 32u;
+}
+
+// The first word of the used-item mask of beam b after `step` steps.
+fn maskAt(step: u32, b: u32) -> u32 {
+  return rowFlag(plan.shortlist) + ((step & 1u) * plan.beamWidth + b) * maskWords();
+}
+
 // workgroup_id.y is the beam, x * 64 + local index the candidate.
 @compute @workgroup_size(64)
 fn expand(@builtin(global_invocation_id) gid: vec3u) {
@@ -107,19 +118,14 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
   let flat = b * count + c;
   let head = beamAt(step, b);
   // Skip items already in this beam's sequence.
-  var index = b;
-  for (var s = step; s > 0u; s--) {
-    let beam = beams[s * plan.beamWidth + index];
-    if (beam.last == c) {
-      candidates[flat] = LAST_KEY;
-      return;
-    }
-    index = beam.parent;
+  if (step > 0u && (rowCache[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u) {
+    candidates[flat] = LAST_KEY;
+    return;
   }
   let item = shortlist[c];
   var q = item.pSdr;
   if (step > 0u) {
-    // Filled by fillRows after the step that chose head.last.
+    // Filled by prepareStep after the step that chose head.last.
     q = bitcast<f32>(rowCache[head.last * count + c]);
   } else {
     // A new plan: no row is filled yet.
@@ -133,9 +139,24 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
   candidates[flat] = vec2u(scoreKey(head.value + head.reach * item.reward + head.reach * q * scalars[0]), flat);
 }
 
-// One invocation per candidate c, over the rows queued by prune.
+// After prune of step t, for step t + 1: invocation w < kept * maskWords writes one word of
+// a new beam's mask (its parent's word, plus its last item); invocation c < L fills entry
+// c of every row queued by prune.
 @compute @workgroup_size(64)
-fn fillRows(@builtin(global_invocation_id) gid: vec3u) {
+fn prepareStep(@builtin(global_invocation_id) gid: vec3u) {
+  let step = beamPass.step;
+  let words = maskWords();
+  let w = gid.x;
+  if (w < beamPass.kept * words) {
+    let n = w / words;
+    let word = w % words;
+    let beam = beams[(step + 1u) * plan.beamWidth + n];
+    var used = select(0u, 1u << (beam.last % 32u), beam.last / 32u == word);
+    if (step > 0u) {
+      used |= rowCache[maskAt(step, beam.parent) + word];
+    }
+    rowCache[maskAt(step + 1u, n) + word] = used;
+  }
   let c = gid.x;
   let count = plan.shortlist;
   if (c >= count) {

@@ -56,10 +56,10 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
       [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [8, 'write', 'continuation'],
       [10, 'write', 'candidates'], [11, 'write', 'rowCache']],
   },
-  fillRows: {
+  prepareStep: {
     module: 'beam',
-    bindings: [[1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'], [4, 'read', 'shortEmbedding'],
-      [11, 'write', 'rowCache']],
+    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'],
+      [4, 'read', 'shortEmbedding'], [6, 'write', 'beams'], [11, 'write', 'rowCache']],
   },
   keepBest: {
     module: 'beam',

@@ -258,7 +258,8 @@ export class GpuPlanner {
     ensure('beamTop', beamWidth * beamWidth * 8, STORAGE);
     ensure('continuation', beamWidth * shortlist * 4, STORAGE);
     ensure('candidates', beamWidth * shortlist * 8, STORAGE);
-    ensure('rowCache', (shortlist * shortlist + 1 + beamWidth + shortlist) * 4, STORAGE);
+    const maskWords = 2 * beamWidth * Math.ceil(shortlist / 32);
+    ensure('rowCache', (shortlist * shortlist + 1 + beamWidth + shortlist + maskWords) * 4, STORAGE);
     ensure('planOut', OUT_WORDS * 4, STORAGE | COPY_SRC);
     ensure('readback', STAMP_BYTES + OUT_WORDS * 4, MAP_READ | COPY_DST);
     if (this.querySet) ensure('timestamps', STAMP_BYTES, QUERY_RESOLVE | COPY_SRC);

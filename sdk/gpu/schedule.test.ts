@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { buildSchedule } from './schedule.js';
 
 describe('the WebGPU plan schedule', () => {
-  it('dispatches fuse, a 4-pass radix sort, gather, three kernels per beam step (and fillRows between steps) and writePlan', () => {
+  it('dispatches fuse, a 4-pass radix sort, gather, three kernels per beam step (and prepareStep between steps) and writePlan', () => {
     const s = buildSchedule({ size: 10_000, shortlist: 256, depth: 6, beamWidth: 16, rank: false });
     expect(s.dispatches.map((d) => d.kernel)).toEqual([
       'fuse',
       ...Array(4).fill(['radixCount', 'radixScan', 'radixScatter']).flat(),
       'gather',
-      ...Array(5).fill(['expand', 'keepBest', 'prune', 'fillRows']).flat(),
+      ...Array(5).fill(['expand', 'keepBest', 'prune', 'prepareStep']).flat(),
       'expand', 'keepBest', 'prune',
       'writePlan',
     ]);

@@ -20,7 +20,7 @@ export const MAX_DEPTH = 16;
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
   | 'radixCount' | 'radixScan' | 'radixScatter'
-  | 'gather' | 'expand' | 'keepBest' | 'prune' | 'fillRows' | 'writePlan';
+  | 'gather' | 'expand' | 'keepBest' | 'prune' | 'prepareStep' | 'writePlan';
 
 export type BufferName =
   | 'plan' | 'passes' | 'slots' | 'embedding' | 'shown' | 'vectors' | 'fused'
@@ -113,9 +113,11 @@ export function buildSchedule(shape: PlanShape): Schedule {
     const expandPass = pass({ step, beams });
     dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: expandPass });
     dispatches.push({ kernel: 'keepBest', x: Math.ceil(beams / KEEP_GROUP), y: 1, pass: expandPass });
-    dispatches.push({ kernel: 'prune', x: 1, y: 1, pass: pass({ step, beams, kept }) });
-    // The rows the next step reads; the last step has no next.
-    if (step + 1 < depth) dispatches.push({ kernel: 'fillRows', x: groups(shortlist), y: 1 });
+    const prunePass = pass({ step, beams, kept });
+    dispatches.push({ kernel: 'prune', x: 1, y: 1, pass: prunePass });
+    // The rows and used-item masks the next step reads; the last step has no next.
+    const maskWords = kept * Math.ceil(shortlist / 32);
+    if (step + 1 < depth) dispatches.push({ kernel: 'prepareStep', x: groups(Math.max(shortlist, maskWords)), y: 1, pass: prunePass });
     beams = kept;
   }
   dispatches.push({ kernel: 'writePlan', x: 1, y: 1 });
