@@ -72,27 +72,31 @@ test.describe('desktop', () => {
     await demo.screenshot('feed-desktop');
   });
 
-  test('a candidate server failure on the swipe that needs a refill: the error shows, the next swipe recovers, nothing repeats', async ({ demo, page }) => {
-    // The first page brings one candidate, so the first swipe empties the pool and must refill.
-    // The next page fails twice: while starting (the feed starts on the one candidate it has)
-    // and on that swipe, after the SDK has recorded the item as shown. Then the server is back.
-    const failures = 2;
+  test('a misbehaving candidate server: a malformed page, a 500 on the refill a swipe needs, a bad row; the feed recovers, nothing repeats', async ({ demo, page }) => {
+    // Page 0 brings one candidate, so the first swipe empties the pool and must refill. Page 1
+    // first comes malformed (while starting: the feed starts on the one candidate it has), then
+    // fails with a 500 on that swipe, after the SDK has recorded the item as shown. Then it comes
+    // through, with one row the SDK rejects (pVtr 1.5): that row is dropped, the rest kept.
     let requests = 0;
+    let badId = '';
     await page.route((url) => url.pathname.endsWith('/api/candidates'), async (route) => {
       requests++;
-      if (requests === 1) {
-        const body = await (await route.fetch()).json() as { candidates: unknown[] };
-        return route.fulfill({ json: { ...body, candidates: body.candidates.slice(0, 1) } });
-      }
-      if (requests <= 1 + failures) return route.fulfill({ status: 500, json: { error: 'injected failure' } });
-      return route.fallback();
+      if (requests === 2) return route.fulfill({ json: { candidates: 'none today', nextCursor: 2 } });
+      if (requests === 3) return route.fulfill({ status: 500, json: { error: 'injected failure' } });
+      if (requests > 4) return route.fallback();
+      const body = await (await route.fetch()).json() as { candidates: { id: string; pVtr: number }[] };
+      if (requests === 1) return route.fulfill({ json: { ...body, candidates: body.candidates.slice(0, 1) } });
+      const bad = body.candidates[3]!;
+      badId = bad.id;
+      bad.pVtr = 1.5;
+      return route.fulfill({ json: body });
     });
-    // Chromium logs every 500 response; those two, and nothing else, may reach the console.
-    demo.allowConsoleErrors(/Failed to load resource: the server responded with a status of 500.*\/api\/candidates/, failures);
+    // Chromium logs the 500 response; that line, and nothing else, may reach the console.
+    demo.allowConsoleErrors(/Failed to load resource: the server responded with a status of 500.*\/api\/candidates/, 1);
     await demo.open();
     await demo.setPanel(true);
     const first = await demo.currentId();
-    await expect(page.getByTestId('panel-error')).toContainText('could not fetch candidates');
+    await expect(page.getByTestId('panel-error')).toContainText('page 1: candidates must be an array, got "none today"');
 
     await test.step('the swipe is recorded, the refill after it fails: the item stays, the error shows', async () => {
       await page.getByTestId('feed').focus();
@@ -100,9 +104,8 @@ test.describe('desktop', () => {
       const status = page.getByTestId('feed-status');
       await expect(status).toBeVisible();
       await expect(status).toHaveAttribute('role', 'alert');
-      await expect(status).toContainText('500');
-      await expect(page.getByTestId('panel-error')).toContainText('the swipe was recorded');
-      await expect(page.getByTestId('panel-error')).toContainText('500');
+      await expect(status).toContainText('candidate server answered 500 for page 1');
+      await expect(page.getByTestId('panel-error')).toContainText('the swipe was recorded, but the next item could not be loaded');
       expect(await demo.currentId()).toBe(first);
       expect(await page.getByTestId('feed').getAttribute('data-swipes')).toBeNull();
       await demo.screenshot('refill-failed');
@@ -117,8 +120,18 @@ test.describe('desktop', () => {
       for (let i = 0; i < 5; i++) seen.push(await demo.swipe('keys'));
     });
     expect(new Set(seen).size, `no item twice: ${seen.join(' ')}`).toBe(seen.length);
-    expect(requests).toBe(2 + failures);
-    await expect(page.getByTestId('pool')).toContainText(new RegExp(`\\b${seen.length - 1} shown`));
+    expect(requests).toBe(4);
+    // Page 1's 200 rows less the dropped one, less the 6 swiped past after it arrived.
+    await expect(page.getByTestId('pool')).toContainText(new RegExp(`^${199 - (seen.length - 2)} to plan, ${seen.length - 1} shown`));
+
+    await test.step('the row the SDK rejected is dropped and reported, the rest of its page kept', async () => {
+      const dropped = page.getByTestId('panel-dropped');
+      await expect(dropped).toBeVisible();
+      await expect(dropped).toContainText('Dropped 1 candidate row');
+      await expect(dropped.locator('li')).toHaveText(`page 1, ${JSON.stringify(badId)} (row 3): pVtr must be in [0, 1], got 1.5`);
+      expect(seen).not.toContain(badId);
+      expect((await demo.plan()).map(([id]) => id)).not.toContain(badId);
+    });
   });
 
   test('a reload keeps the shown ids: nothing shown before it comes back', async ({ demo, page }) => {

@@ -1,7 +1,7 @@
 import { createReranker, type Reranker } from '../../sdk/index.js';
 import { DEFAULT_USER, mixSeed, SimulatedUser, type CatalogItem } from '../../bench/eval/simulator.js';
 import { CATALOG, catalog, REFILL_BELOW, type WireCandidate } from '../catalog.js';
-import { CandidateSource, toRows } from './candidates.js';
+import { CandidateSource } from './candidates.js';
 import { tunable, type DemoSettings, type Strategy } from './settings.js';
 
 const AUTOPILOT_SEED = 5;
@@ -67,7 +67,7 @@ export async function runAutopilot(run: AutopilotRun, onProgress: (p: LaneProgre
     for (let k = 0; k < run.sessions && !stopped(); k++) {
       const current: SessionOutcome = { purchases: 0, depth: 0, gmv: 0 };
       const user = new SimulatedUser(catalog(), { ...DEFAULT_USER, seed: mixSeed(AUTOPILOT_SEED, k) });
-      const source = new CandidateSource(`autopilot-${k}`);
+      const source = new CandidateSource(`autopilot-${k}`, CATALOG.embeddingDim);
       let previous: CatalogItem | null = null;
       let ranker: Reranker | null = null;
       const report = (item: WireCandidate | null) => onProgress({
@@ -90,7 +90,9 @@ export async function runAutopilot(run: AutopilotRun, onProgress: (p: LaneProgre
         if (strategy === 'server') {
           let at = 0;
           while (current.depth < run.maxSlots && !stopped()) {
-            if (at >= source.serverOrder.length && !(await source.next())) break;
+            // A page can come with every row dropped: fetch on until there is one to show.
+            while (at >= source.serverOrder.length && !source.exhausted) await source.next();
+            if (at >= source.serverOrder.length) break;
             if (!see(source.serverOrder[at++]!).continues) break;
             if (run.swipeDelayMs) await sleep(run.swipeDelayMs);
           }
@@ -99,8 +101,8 @@ export async function runAutopilot(run: AutopilotRun, onProgress: (p: LaneProgre
           backend = (await ranker.info()).backend;
           let unseen = 0;
           const refill = async () => {
-            const page = await source.next();
-            if (page) unseen += (await ranker!.ingest(toRows(page))).added;
+            const page = await source.next((rows) => ranker!.ingest(rows));
+            unseen += page?.ingested?.added ?? 0;
           };
           await refill();
           let plan = await ranker.plan();

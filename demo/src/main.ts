@@ -1,7 +1,7 @@
 import { createReranker, isSwiperankError, type Plan, type Reranker } from '../../sdk/index.js';
 import { CATALOG, REFILL_BELOW, type WireCandidate } from '../catalog.js';
 import { runAutopilot } from './autopilot.js';
-import { CandidateSource, toRows } from './candidates.js';
+import { CandidateSource } from './candidates.js';
 import { Feed } from './feed.js';
 import { Panel } from './panel.js';
 import { defaultSettings, STRATEGIES, tunable, type DemoSettings } from './settings.js';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   let settings: DemoSettings = defaultSettings();
   const session = sessionId();
   const history = new History(session);
-  const source = new CandidateSource(session);
+  const source = new CandidateSource(session, CATALOG.embeddingDim);
   let ranker!: Reranker;
   let poolLeft = 0;
   let stopAutopilot = false;
@@ -99,8 +99,9 @@ async function main(): Promise<void> {
     filling ??= (async () => {
       try {
         while (poolLeft < REFILL_BELOW && !source.exhausted) {
-          const page = await source.next();
-          if (page) poolLeft = (await ranker.ingest(toRows(page))).poolSize;
+          const page = await source.next((rows) => ranker.ingest(rows));
+          if (page?.ingested) poolLeft = page.ingested.poolSize;
+          if (page?.dropped.length) panel.dropped(page.dropped);
         }
       } finally {
         filling = null;

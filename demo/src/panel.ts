@@ -1,11 +1,14 @@
 import type { Info, Plan } from '../../sdk/index.js';
 import type { WireCandidate } from '../catalog.js';
 import type { LaneProgress } from './autopilot.js';
+import type { DroppedRow } from './candidates.js';
 import { drawLines, quantile, type Series } from './charts.js';
 import { format, h } from './dom.js';
 import { STRATEGIES, type DemoSettings, type FusionKind, type Strategy } from './settings.js';
 
 const LATENCY_WINDOW = 100;
+/** Dropped candidate rows listed in the panel (the count covers all of them). */
+const DROPPED_SHOWN = 5;
 
 interface NumberField {
   key: string;
@@ -62,6 +65,7 @@ export class Panel {
   private readonly lanes = new Map<Strategy, LaneProgress>();
   private laneViews = new Map<Strategy, { title: HTMLElement; figures: HTMLElement }>();
   private redraw = 0;
+  private droppedCount = 0;
 
   constructor(private readonly root: HTMLElement, private settings: DemoSettings, private readonly on: PanelHandlers) {
     root.append(
@@ -105,6 +109,21 @@ export class Panel {
   error(message: string | null): void {
     this.el.error!.textContent = message ?? '';
     this.el.error!.hidden = message === null;
+  }
+
+  /** Candidate rows left out of a page: counted, and the latest listed with the reason (as text). */
+  dropped(rows: DroppedRow[]): void {
+    if (rows.length === 0) return;
+    this.droppedCount += rows.length;
+    const list = this.el.droppedList!;
+    for (const r of rows) {
+      const who = r.id === null ? `row ${r.row}` : `${JSON.stringify(r.id)} (row ${r.row})`;
+      list.append(h('li', { 'data-id': r.id ?? '', text: `page ${r.page}, ${who}: ${r.reason}` }));
+    }
+    while (list.childElementCount > DROPPED_SHOWN) list.firstElementChild!.remove();
+    this.el.droppedCount!.textContent = `Dropped ${this.droppedCount} candidate row${this.droppedCount === 1 ? '' : 's'} `
+      + 'that could not be shown or that the reranker rejected; the rest of each page was kept.';
+    this.el.dropped!.hidden = false;
   }
 
   lane(progress: LaneProgress): void {
@@ -170,6 +189,10 @@ export class Panel {
     this.el.session = h('code', { testid: 'session', text: '…' });
     this.el.error = h('p', { class: 'error', testid: 'panel-error', role: 'alert' });
     this.el.error.hidden = true;
+    this.el.droppedCount = h('p', { class: 'note' });
+    this.el.droppedList = h('ul', { class: 'dropped-list' });
+    this.el.dropped = h('div', { class: 'dropped', testid: 'panel-dropped' }, this.el.droppedCount, this.el.droppedList);
+    this.el.dropped.hidden = true;
     const fresh = h('button', { type: 'button', testid: 'new-session', text: 'New session' });
     fresh.addEventListener('click', () => this.on.newSession());
     return h('section', {},
@@ -180,7 +203,7 @@ export class Panel {
         h('dt', { text: 'fallback' }), h('dd', {}, this.el.fallback),
         h('dt', { text: 'pool' }), h('dd', {}, this.el.pool),
         h('dt', { text: 'session' }), h('dd', {}, this.el.session, ' ', fresh)),
-      this.el.error);
+      this.el.error, this.el.dropped);
   }
 
   private strategySection(): HTMLElement {
