@@ -57,6 +57,23 @@ test.describe('desktop', () => {
       await demo.swipe('keys');
       expect(await demo.plan()).toHaveLength(2);
     });
+
+    await test.step('a value the SDK refuses: the field goes back, the SDK\'s message shows beside it, nothing replans', async () => {
+      const plans = await demo.planCount();
+      const depth = page.getByTestId('lookahead-depth');
+      await depth.fill('0');
+      await expect(page.getByTestId('lookahead-depth-error')).toContainText('lookahead.depth');
+      await expect(depth).toHaveValue('2');
+      expect(await demo.planCount()).toBe(plans);
+      // The feed still plans with depth 2.
+      await demo.swipe('keys');
+      expect(await demo.plan()).toHaveLength(2);
+      // A value it takes clears the message.
+      await depth.fill('3');
+      await expect.poll(() => demo.planCount()).toBe(plans + 2);
+      await expect(page.getByTestId('lookahead-depth-error')).toBeHidden();
+      expect(await demo.plan()).toHaveLength(3);
+    });
   });
 
   test('swiping ten items by wheel, then ten by keys, advances, never repeats, and plans at every swipe', async ({ demo, page }) => {

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   let stopAutopilot = false;
 
   const panel = new Panel(panelRoot, settings, {
-    settings: (next) => void applySettings(next),
+    settings: (next) => applySettings(next),
     autopilot: (fast, sessions, backend) => void autopilot(fast, sessions, backend),
     stopAutopilot: () => { stopAutopilot = true; },
     newSession: () => {
@@ -182,15 +182,19 @@ async function main(): Promise<void> {
     }
   });
 
+  /**
+   * The feed takes new settings only once the reranker has: a refusal (the SDK's BAD_OPTION
+   * naming the field) rejects, and the panel puts the field back with that message.
+   */
   async function applySettings(next: DemoSettings): Promise<void> {
+    if (ranker === undefined) throw new Error('the reranker is still starting');
+    await ranker.configure(tunable(next));
     settings = next;
     try {
-      await ranker.configure(tunable(next));
       await timed(() => ranker.plan(), next.strategy === 'server' ? notes.server : notes.configured);
-      panel.error(null);
       await showInfo();
     } catch (e) {
-      panel.error(message(e));
+      panel.error(`replanning with the new settings failed: ${message(e)}`);
     }
   }
 

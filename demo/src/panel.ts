@@ -49,8 +49,12 @@ const LOOKAHEAD_FIELDS: NumberField[] = [
 ];
 
 export interface PanelHandlers {
-  /** Settings changed in the form (already validated as numbers). */
-  settings(next: DemoSettings): void;
+  /**
+   * Settings changed in the form (already parsed as numbers). Resolves once the reranker took
+   * them, and only then does the panel keep them; a rejection puts the field back and shows
+   * the error's message next to it.
+   */
+  settings(next: DemoSettings): Promise<void>;
   autopilot(fast: boolean, sessions: number, backend: 'cpu' | 'auto'): void;
   stopAutopilot(): void;
   newSession(): void;
@@ -60,12 +64,14 @@ export interface PanelHandlers {
 export class Panel {
   private plans = 0;
   private readonly latency: { roundTripMs: number; engineMs: number }[] = [];
-  private readonly fields = new Map<string, { field: NumberField; input: HTMLInputElement; row: HTMLElement }>();
+  private readonly fields = new Map<string, { field: NumberField; input: HTMLInputElement; row: HTMLElement; error: HTMLElement }>();
   private readonly el: Record<string, HTMLElement> = {};
   private readonly lanes = new Map<Strategy, LaneProgress>();
   private laneViews = new Map<Strategy, { title: HTMLElement; figures: HTMLElement }>();
   private redraw = 0;
   private droppedCount = 0;
+  /** Settings changes go to the reranker one at a time, each on top of the last one it took. */
+  private changes: Promise<void> = Promise.resolve();
 
   constructor(private readonly root: HTMLElement, private settings: DemoSettings, private readonly on: PanelHandlers) {
     root.append(
@@ -210,13 +216,13 @@ export class Panel {
     const select = h('select', { testid: 'strategy', 'aria-label': 'Strategy' });
     for (const s of STRATEGIES) select.append(h('option', { value: s.id, text: s.label }));
     select.value = this.settings.strategy;
+    const error = this.fieldError('strategy-error');
     select.addEventListener('change', () => {
-      this.settings = { ...structuredClone(this.settings), strategy: select.value as Strategy };
-      this.syncFields();
-      this.on.settings(structuredClone(this.settings));
+      const strategy = select.value as Strategy;
+      this.propose((s) => { s.strategy = strategy; }, () => { select.value = this.settings.strategy; }, error);
     });
     return h('section', {},
-      h('h2', { text: 'Strategy' }), select,
+      h('h2', { text: 'Strategy' }), select, error,
       h('p', { class: 'note', text: 'Greedy shows the top fused score (depth 1, shortlist 1). Server order follows the server; the reranker\'s plan is still shown below for comparison.' }));
   }
 
@@ -224,14 +230,12 @@ export class Panel {
     const kind = h('select', { testid: 'fusion-kind', 'aria-label': 'Fusion kind' });
     for (const k of ['moc', 'weighted-sum', 'product', 'rank']) kind.append(h('option', { value: k, text: k }));
     kind.value = this.settings.fusion.kind;
+    const error = this.fieldError('fusion-kind-error');
     kind.addEventListener('change', () => {
-      const next = structuredClone(this.settings);
-      next.fusion.kind = kind.value as FusionKind;
-      this.settings = next;
-      this.syncFields();
-      this.on.settings(structuredClone(next));
+      const value = kind.value as FusionKind;
+      this.propose((s) => { s.fusion.kind = value; }, () => { kind.value = this.settings.fusion.kind; }, error);
     });
-    return h('section', {}, h('h2', { text: 'Fusion' }), h('label', { class: 'field' }, 'kind ', kind), this.grid('fusion', FUSION_FIELDS));
+    return h('section', {}, h('h2', { text: 'Fusion' }), h('label', { class: 'field' }, 'kind ', kind, error), this.grid('fusion', FUSION_FIELDS));
   }
 
   private lookaheadSection(): HTMLElement {
@@ -245,26 +249,56 @@ export class Panel {
         type: 'number', step: field.step, testid: `${prefix}-${field.key}`, 'aria-label': field.label,
         ...(field.min === undefined ? {} : { min: field.min }), ...(field.max === undefined ? {} : { max: field.max }),
       });
+      const error = this.fieldError(`${prefix}-${field.key}-error`);
       let timer: ReturnType<typeof setTimeout> | undefined;
       input.addEventListener('input', () => {
         clearTimeout(timer);
         // Typing "0." is not a number yet: apply once the value settles and parses.
-        timer = setTimeout(() => this.apply(field, input), 250);
+        timer = setTimeout(() => this.apply(field, input, error), 250);
       });
-      const row = h('label', { class: 'field' }, field.label, input);
+      const row = h('label', { class: 'field' }, field.label, input, error);
       grid.append(row);
-      this.fields.set(`${prefix}-${field.key}`, { field, input, row });
+      this.fields.set(`${prefix}-${field.key}`, { field, input, row, error });
     }
     return grid;
   }
 
-  private apply(field: NumberField, input: HTMLInputElement): void {
+  private apply(field: NumberField, input: HTMLInputElement, error: HTMLElement): void {
     const value = input.valueAsNumber;
     if (!Number.isFinite(value)) return;
-    const next = structuredClone(this.settings);
-    field.set(next, value);
-    this.settings = next;
-    this.on.settings(structuredClone(next));
+    this.propose((s) => field.set(s, value), () => { input.value = String(field.get(this.settings)); }, error);
+  }
+
+  /**
+   * Offers `change` (on top of the settings the reranker last took) to the handler. Kept only
+   * once it resolves; otherwise `revert` puts the control back and `error` shows why.
+   */
+  private propose(change: (s: DemoSettings) => void, revert: () => void, error: HTMLElement): void {
+    this.changes = this.changes.then(async () => {
+      const next = structuredClone(this.settings);
+      change(next);
+      try {
+        await this.on.settings(structuredClone(next));
+        this.settings = next;
+        this.showFieldError(error, null);
+      } catch (e) {
+        revert();
+        this.showFieldError(error, e instanceof Error ? e.message : String(e));
+      }
+      this.syncFields();
+    });
+  }
+
+  /** The place next to a control for the reason a value was refused (text only). */
+  private fieldError(testid: string): HTMLElement {
+    const el = h('span', { class: 'field-error', testid, role: 'alert' });
+    el.hidden = true;
+    return el;
+  }
+
+  private showFieldError(el: HTMLElement, message: string | null): void {
+    el.textContent = message ?? '';
+    el.hidden = message === null;
   }
 
   /** Shows the fields of the current fusion kind and strategy, with their values. */
