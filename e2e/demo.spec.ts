@@ -151,6 +151,40 @@ test.describe('desktop', () => {
     });
   });
 
+  test('stored records are not trusted: a forged on-screen item is not put back', async ({ demo, page }) => {
+    await page.addInitScript(() => {
+      // Only before the first load: the page's own saves must stand after that.
+      if (sessionStorage.getItem('forged')) return;
+      sessionStorage.setItem('forged', '1');
+      localStorage.setItem('swiperank-demo:session', 's-forged');
+      localStorage.setItem('swiperank-demo:s-forged:history', JSON.stringify({
+        shown: 'not a list',
+        onScreen: { id: 'forged', title: { toString: null }, categoryName: 7, category: -1, price: 'free' },
+      }));
+    });
+    await demo.open();
+    await expect(page.getByTestId('session')).toHaveText('s-forged');
+    const seen = [await demo.currentId()];
+    expect(seen[0]).not.toBe('forged');
+    for (let i = 0; i < 2; i++) seen.push(await demo.swipe('keys'));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  test('with localStorage disabled (it throws) the feed still starts and swipes', async ({ demo, page }) => {
+    await page.addInitScript(() => {
+      Object.defineProperty(window, 'localStorage', {
+        configurable: true,
+        get() {
+          throw new DOMException('The operation is insecure.', 'SecurityError');
+        },
+      });
+    });
+    await demo.open();
+    const seen = [await demo.currentId()];
+    for (let i = 0; i < 3; i++) seen.push(await demo.swipe('keys'));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   test('a reload keeps the shown ids: nothing shown before it comes back', async ({ demo, page }) => {
     await demo.open();
     const swiped: string[] = [];

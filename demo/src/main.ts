@@ -1,7 +1,7 @@
 import { createReranker, isSwiperankError, type Plan, type Reranker } from '../../sdk/index.js';
 import { CATALOG, REFILL_BELOW, type WireCandidate } from '../catalog.js';
 import { runAutopilot } from './autopilot.js';
-import { CandidateSource } from './candidates.js';
+import { candidateProblem, CandidateSource } from './candidates.js';
 import { Feed } from './feed.js';
 import { Panel } from './panel.js';
 import { defaultSettings, STRATEGIES, tunable, type DemoSettings } from './settings.js';
@@ -11,11 +11,39 @@ const HISTORY_LIMIT = 5_000;
 const SESSION_KEY = 'swiperank-demo:session';
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * localStorage, which may be disabled (then merely touching it throws) or full. Either only
+ * costs the resume point: a new session per load, no item put back after a reload.
+ */
+const storage = {
+  get(key: string): string | null {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key: string, value: string): void {
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      // Disabled or over quota: see above.
+    }
+  },
+  remove(key: string): void {
+    try {
+      localStorage.removeItem(key);
+    } catch {
+      // Disabled: there is nothing stored to remove.
+    }
+  },
+};
+
 function sessionId(): string {
-  const saved = localStorage.getItem(SESSION_KEY);
+  const saved = storage.get(SESSION_KEY);
   if (saved && SESSION_ID.test(saved)) return saved;
   const fresh = `s-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`;
-  localStorage.setItem(SESSION_KEY, fresh);
+  storage.set(SESSION_KEY, fresh);
   return fresh;
 }
 
@@ -29,22 +57,31 @@ class History {
   readonly shown: Set<string>;
   onScreen: WireCandidate | null;
 
+  /**
+   * Nothing stored is trusted: a corrupt or edited record (or another version's) only loses
+   * the resume point; the reranker still knows what was shown.
+   */
   constructor(session: string) {
     this.key = `swiperank-demo:${session}:history`;
-    let saved: { shown?: unknown; onScreen?: unknown } = {};
+    let saved: unknown = null;
     try {
-      saved = JSON.parse(localStorage.getItem(this.key) ?? '{}') as typeof saved;
+      saved = JSON.parse(storage.get(this.key) ?? 'null');
     } catch {
-      // A corrupt record only loses the resume point; the reranker still knows what was shown.
+      // Not JSON: as if nothing were stored.
     }
-    this.shown = new Set(Array.isArray(saved.shown) ? saved.shown.filter((id): id is string => typeof id === 'string') : []);
-    const onScreen = saved.onScreen as WireCandidate | null | undefined;
-    this.onScreen = onScreen && typeof onScreen.id === 'string' && !this.shown.has(onScreen.id) ? onScreen : null;
+    const record = typeof saved === 'object' && saved !== null ? saved as { shown?: unknown; onScreen?: unknown } : {};
+    const shown = Array.isArray(record.shown) ? record.shown.filter((id): id is string => typeof id === 'string' && id.length > 0) : [];
+    this.shown = new Set(shown.slice(-HISTORY_LIMIT));
+    // Every field is checked as a page's rows are: the item is shown (as text) after a reload.
+    const onScreen = record.onScreen;
+    this.onScreen = candidateProblem(onScreen, CATALOG.embeddingDim) === null && !this.shown.has((onScreen as WireCandidate).id)
+      ? onScreen as WireCandidate
+      : null;
   }
 
   save(): void {
     const shown = [...this.shown].slice(-HISTORY_LIMIT);
-    localStorage.setItem(this.key, JSON.stringify({ shown, onScreen: this.onScreen }));
+    storage.set(this.key, JSON.stringify({ shown, onScreen: this.onScreen }));
   }
 }
 
@@ -70,7 +107,7 @@ async function main(): Promise<void> {
     autopilot: (fast, sessions, backend) => void autopilot(fast, sessions, backend),
     stopAutopilot: () => { stopAutopilot = true; },
     newSession: () => {
-      localStorage.removeItem(SESSION_KEY);
+      storage.remove(SESSION_KEY);
       location.reload();
     },
   });
@@ -233,7 +270,9 @@ async function main(): Promise<void> {
   }
   await showInfo();
   const plan = await timed(() => ranker.plan(), notes.reranked);
-  const first = history.onScreen ?? pick(plan);
+  // The item a reload puts back, as the server sends it now if this page has it again.
+  const resumed = history.onScreen && (source.byId.get(history.onScreen.id) ?? history.onScreen);
+  const first = resumed ?? pick(plan);
   if (!first) {
     feed.status('No candidates to show.');
     return;
