@@ -7,7 +7,7 @@
 @group(0) @binding(0) var<uniform> sortPass: Pass;
 @group(0) @binding(1) var<storage, read> source: array<vec2u>;
 @group(0) @binding(2) var<storage, read_write> sorted: array<vec2u>;
-// Per segment, digit-major: [segment][digit][block]; counts, then start offsets.
+// Per segment, digit-major: [segment][digit][block, then total]; counts, then start offsets.
 @group(0) @binding(3) var<storage, read_write> digitCounts: array<u32>;
 
 const RADIX: u32 = 256u;
@@ -20,8 +20,9 @@ fn digitOf(entry: vec2u) -> u32 {
   return (entry.x >> sortPass.shift) & (RADIX - 1u);
 }
 
+// Each (segment, digit) row has a word per block, then the digit's total.
 fn countsRow(segment: u32, digit: u32) -> u32 {
-  return (segment * RADIX + digit) * sortPass.blocks;
+  return (segment * RADIX + digit) * (sortPass.blocks + 1u);
 }
 
 @compute @workgroup_size(RADIX_GROUP)
@@ -42,27 +43,20 @@ fn radixCount(@builtin(global_invocation_id) gid: vec3u) {
   }
 }
 
-var<workgroup> digitTotals: array<u32, RADIX>;
-
-// One workgroup per segment, one invocation per digit.
-@compute @workgroup_size(256)
-fn radixScan(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) digit: u32) {
-  let row = countsRow(wid.x, digit);
+// One invocation per (digit, segment): where each block's digits start among the digit's
+// entries, and the digit's total. radixScatter adds the totals of the lower digits, so no
+// invocation waits on another (no workgroup barrier, no workgroup memory).
+@compute @workgroup_size(64)
+fn radixScan(@builtin(global_invocation_id) gid: vec3u) {
+  let digit = gid.x;
+  let row = countsRow(gid.y, digit);
   var total = 0u;
   for (var block = 0u; block < sortPass.blocks; block++) {
     let count = digitCounts[row + block];
     digitCounts[row + block] = total;
     total += count;
   }
-  digitTotals[digit] = total;
-  workgroupBarrier();
-  var start = 0u;
-  for (var lower = 0u; lower < digit; lower++) {
-    start += digitTotals[lower];
-  }
-  for (var block = 0u; block < sortPass.blocks; block++) {
-    digitCounts[row + block] += start;
-  }
+  digitCounts[row + sortPass.blocks] = total;
 }
 
 @compute @workgroup_size(RADIX_GROUP)
@@ -73,8 +67,11 @@ fn radixScatter(@builtin(global_invocation_id) gid: vec3u) {
     return;
   }
   var next: array<u32, RADIX>;
+  var digitStart = 0u;
   for (var digit = 0u; digit < RADIX; digit++) {
-    next[digit] = digitCounts[countsRow(segment, digit) + block];
+    let row = countsRow(segment, digit);
+    next[digit] = digitStart + digitCounts[row + block];
+    digitStart += digitCounts[row + sortPass.blocks];
   }
   let base = segment * sortPass.stride;
   let end = min((block + 1u) * RADIX_BLOCK, sortPass.count);

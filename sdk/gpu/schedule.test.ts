@@ -35,6 +35,6 @@ describe('the WebGPU plan schedule', () => {
 
   it('sizes the radix scratch and digit counts by pool and segments', () => {
     expect(buildSchedule({ size: 65_536, shortlist: 1024, depth: 16, beamWidth: 64, rank: true }))
-      .toMatchObject({ sortEntries: 3 * 65_536, digitWords: 3 * 256 * 256 });
+      .toMatchObject({ sortEntries: 3 * 65_536, digitWords: 3 * 256 * 257 });
   });
 });

@@ -66,7 +66,7 @@ export interface PlanShape {
 export interface Schedule {
   /** Entries the radix sort's scratch buffer holds. */
   sortEntries: number;
-  /** Words of the radix sort's per-block digit counts. */
+  /** Words of the radix sort's per-block digit counts and per-digit totals. */
   digitWords: number;
   passes: PassParams[];
   dispatches: Dispatch[];
@@ -90,7 +90,7 @@ export function buildSchedule(shape: PlanShape): Schedule {
       const [source, target]: BufferName[] = shift % 16 === 0 ? [keys, 'sortScratch'] : ['sortScratch', keys];
       const at = pass({ count: size, stride: size, shift, blocks });
       dispatches.push({ kernel: 'radixCount', pass: at, rebind: { 1: source! }, x: radixGroups, y: segments });
-      dispatches.push({ kernel: 'radixScan', pass: at, x: segments, y: 1 });
+      dispatches.push({ kernel: 'radixScan', pass: at, x: RADIX / WORKGROUP, y: segments });
       dispatches.push({ kernel: 'radixScatter', pass: at, rebind: { 1: source!, 2: target! }, x: radixGroups, y: segments });
     }
   };
@@ -123,5 +123,5 @@ export function buildSchedule(shape: PlanShape): Schedule {
   dispatches.push({ kernel: 'writePlan', x: 1, y: 1 });
 
   const segments = rank ? 3 : 1;
-  return { sortEntries: segments * size, digitWords: segments * RADIX * blocks, passes, dispatches };
+  return { sortEntries: segments * size, digitWords: segments * RADIX * (blocks + 1), passes, dispatches };
 }
