@@ -33,25 +33,42 @@ test.describe('desktop', () => {
       await expect(page.getByTestId('plan-table').locator('tbody tr')).toHaveCount(4);
     });
 
-    await demo.swipe('keys');
+    // Before any swipe the interest state is zero, so a reward is the MOC formula of the
+    // server's own scores: checked on every slot of both plans, whichever items they hold.
     const before = await demo.plan();
     const count = await demo.planCount();
-    await demo.screenshot('panel');
+    const session = await page.getByTestId('session').textContent();
+    const served = await (await page.request.get(`api/candidates?session=${session}&cursor=0`)).json() as
+      { candidates: { id: string; pCvr: number; pVtr: number; price: number }[] };
+    const scores = new Map(served.candidates.map((c) => [c.id, c]));
+    const expectRewards = (plan: [string, number, number, number][], wCvr: number) => {
+      expect(plan).toHaveLength(4);
+      for (const [id, reward] of plan) {
+        const c = scores.get(id);
+        expect(c, `${id} came in page 0`).toBeDefined();
+        // reward = wCvr * pCvr * price^gamma + wView * max(0, pVtr - pCvr), gamma 0.5, wView 0.25
+        const expected = wCvr * c!.pCvr * Math.sqrt(c!.price) + 0.25 * Math.max(0, c!.pVtr - c!.pCvr);
+        expect(Math.abs(reward - expected) / expected, `reward of ${id} with wCvr ${wCvr}`).toBeLessThan(1e-4);
+      }
+    };
+    expectRewards(before, 1);
 
     await test.step('a weight', async () => {
       await page.getByTestId('fusion-wCvr').fill('8');
       await expect.poll(() => demo.planCount()).toBe(count + 1);
       const weighted = await demo.plan();
       expect(weighted).not.toEqual(before);
-      // wCvr scales the purchase term of every reward, so an item in both plans earns more now.
-      const common = weighted.find(([id]) => before.some(([other]) => other === id));
-      if (common) expect(common[1]).toBeGreaterThan(before.find(([id]) => id === common[0])![1]);
+      // wCvr scales the purchase term of every reward.
+      expectRewards(weighted, 8);
       await expect(page.getByTestId('panel-error')).toBeHidden();
     });
 
+    await demo.swipe('keys');
+    await demo.screenshot('panel');
+
     await test.step('the depth', async () => {
       await page.getByTestId('lookahead-depth').fill('2');
-      await expect.poll(() => demo.planCount()).toBe(count + 2);
+      await expect.poll(() => demo.planCount()).toBe(count + 3);
       await expect(page.getByTestId('plan-table').locator('tbody tr')).toHaveCount(2);
       // The feed goes on with the new settings: the next swipe's plan is two slots long too.
       await demo.swipe('keys');
