@@ -34,7 +34,8 @@ export default defineConfig({
     command: `npx vite build --config demo/vite.config.ts --logLevel warn && npx vite preview --config demo/vite.config.ts --host 127.0.0.1 --port ${PREVIEW_PORT} --strictPort`,
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     url: `http://127.0.0.1:${PREVIEW_PORT}/`,
-    reuseExistingServer: !process.env.CI,
+    // Never another engineer's preview left on this port (a shared machine): always the demo built now.
+    reuseExistingServer: false,
     timeout: 120_000,
     stdout: 'ignore',
     stderr: 'pipe',
