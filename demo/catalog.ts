@@ -3,15 +3,17 @@
  * server (Node) and the autopilot's simulated user (browser) rebuild the same items from
  * the same options, and the user's true probabilities never travel over the wire.
  */
-import { seededRandom } from '../sdk/testing/instances.js';
-import { makeCatalog, mixSeed, type CatalogItem, type CatalogOptions } from '../bench/eval/simulator.js';
+import {
+  EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed, PageStream, serverOrder, type CatalogItem, type CatalogOptions,
+} from '../bench/eval/simulator.js';
+import { fnv1a } from './hash.js';
 
-/** As in `npm run eval` (bench/eval/run.ts), so the autopilot's figures compare with its report. */
-export const CATALOG: CatalogOptions = { size: 4_000, embeddingDim: 16, categories: 12, scoreNoise: 0.5, seed: 2026 };
+/** The catalog of `npm run eval`, so the autopilot's figures compare with its report. */
+export const CATALOG: Readonly<CatalogOptions> = EVAL_CATALOG;
 
-export const PAGE_SIZE = 200;
+export const PAGE_SIZE = EVAL_PAGES.pageSize;
 /** Fetch the next page when fewer candidates than this are left to plan (as the evaluation does). */
-export const REFILL_BELOW = 64;
+export const REFILL_BELOW = EVAL_PAGES.refillBelow;
 
 /** Display names for `category` (the simulator's noun groups, in its order). */
 export const CATEGORY_NAMES = [
@@ -52,11 +54,9 @@ export interface CandidatePage {
   candidates: WireCandidate[];
 }
 
-/** FNV-1a: a session id string becomes the seed of its page order. */
+/** A session id string becomes the seed of its page order (as a user seed does in the evaluation). */
 export function sessionSeed(session: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < session.length; i++) h = Math.imul(h ^ session.charCodeAt(i), 0x01000193);
-  return mixSeed(h >>> 0, 0x9a6e);
+  return mixSeed(fnv1a(session), 0x9a6e);
 }
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
@@ -76,27 +76,16 @@ function toWire(item: CatalogItem): WireCandidate {
 }
 
 /**
- * Page `cursor` of `session`: successive slices of a seeded shuffle of the catalog (no item
- * twice in a session), each sorted as the server ranks it, by expected GMV `pCvr * price`
- * (the quality evaluation's "server order").
+ * Page `cursor` of `session`: the evaluation's pages (`PageStream`, successive slices of a
+ * seeded shuffle of the catalog, no item twice in a session), each sorted as its server ranks
+ * them (`serverOrder`, by expected GMV `pCvr * price`). The server keeps no state: it draws
+ * the stream again up to the page asked for.
  */
 export function candidatePage(session: string, cursor: number, pageSize = PAGE_SIZE): CandidatePage {
   const items = catalog();
-  const order = shuffled(items.length, sessionSeed(session), (cursor + 1) * pageSize);
-  const page = order.slice(cursor * pageSize, (cursor + 1) * pageSize)
-    .sort((a, b) => items[b]!.pCvr * items[b]!.price - items[a]!.pCvr * items[a]!.price || a - b);
+  const pages = new PageStream(items.length, sessionSeed(session));
+  let page: number[] = [];
+  for (let k = 0; k <= cursor && (k === 0 || page.length > 0); k++) page = pages.next(pageSize);
   const nextCursor = (cursor + 1) * pageSize < items.length ? cursor + 1 : null;
-  return { session, cursor, nextCursor, candidates: page.map((i) => toWire(items[i]!)) };
-}
-
-/** The first `count` entries of a seeded Fisher–Yates shuffle of 0..n-1. */
-function shuffled(n: number, seed: number, count: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  const random = seededRandom(seed);
-  const end = Math.min(n, count);
-  for (let i = 0; i < end; i++) {
-    const j = i + Math.floor(random() * (n - i));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order.slice(0, end);
+  return { session, cursor, nextCursor, candidates: serverOrder(items, page).map((i) => toWire(items[i]!)) };
 }

@@ -14,16 +14,16 @@ import { validateBatch } from '../../sdk/model/validate.js';
 import { resolveOptions } from '../../sdk/options.js';
 import { randomRows, seededRandom } from '../../sdk/testing/instances.js';
 import { catalogRows, runSession, STRATEGIES, type SessionConfig, type Strategy } from './session.js';
-import { DEFAULT_USER, makeCatalog, mixSeed } from './simulator.js';
+import { DEFAULT_USER, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed } from './simulator.js';
 import { estimate, mean, pairedLift, percentile, type Estimate } from './stats.js';
 
 const scale = Number(process.env.EVAL_SCALE ?? 1);
 const sessionsOf = (n: number) => Math.max(50, Math.round(n * scale));
 
-const CATALOG = { size: 4_000, embeddingDim: 16, categories: 12, scoreNoise: 0.5, seed: 2026 };
+const CATALOG = EVAL_CATALOG;
 const SESSIONS = sessionsOf(5_000);
 const USER_SEED = 7;
-const SESSION_SHAPE = { pageSize: 200, refillBelow: 64, maxSlots: 200 };
+const SESSION_SHAPE = { ...EVAL_PAGES, maxSlots: 200 };
 const USER = { similarityPenalty: DEFAULT_USER.similarityPenalty, categoryPenalty: DEFAULT_USER.categoryPenalty };
 /** Rows of the grid: the user's true fatigue. The first row has none at all (a check that look-ahead's penalties do no harm). */
 const FATIGUE = [

@@ -3,8 +3,7 @@
  * through the public API (`ingest`, `plan`, `swipe`), until the user leaves.
  */
 import { createReranker, type CandidateRow, type RerankerOptions } from '../../sdk/index.js';
-import { seededRandom } from '../../sdk/testing/instances.js';
-import { mixSeed, SimulatedUser, type CatalogItem, type UserOptions } from './simulator.js';
+import { mixSeed, PageStream, serverOrder, SimulatedUser, type CatalogItem, type UserOptions } from './simulator.js';
 
 export interface Strategy {
   name: string;
@@ -56,38 +55,6 @@ export function catalogRows(catalog: CatalogItem[]): CandidateRow[] {
     id: item.id, pCvr: item.pCvr, pVtr: item.pVtr, pSdr: item.pSdr,
     value: item.price, category: item.category, embedding: item.embedding,
   }));
-}
-
-/** A session's pages: successive slices of a seeded shuffle of the catalog (no item twice). */
-export class PageStream {
-  private readonly order: Int32Array;
-  private drawn = 0;
-  private readonly random: () => number;
-
-  constructor(catalogSize: number, seed: number) {
-    this.order = new Int32Array(catalogSize);
-    for (let i = 0; i < catalogSize; i++) this.order[i] = i;
-    this.random = seededRandom(seed);
-  }
-
-  /** Catalog indices of the next page (partial Fisher–Yates: only what is drawn is shuffled). */
-  next(size: number): number[] {
-    const n = this.order.length;
-    const page: number[] = [];
-    for (; page.length < size && this.drawn < n; this.drawn++) {
-      const j = this.drawn + Math.floor(this.random() * (n - this.drawn));
-      const pick = this.order[j]!;
-      this.order[j] = this.order[this.drawn]!;
-      this.order[this.drawn] = pick;
-      page.push(pick);
-    }
-    return page;
-  }
-}
-
-/** The server's own ranking of a page: expected GMV from its predicted scores, descending. */
-export function serverOrder(catalog: CatalogItem[], page: number[]): number[] {
-  return page.slice().sort((a, b) => catalog[b]!.pCvr * catalog[b]!.price - catalog[a]!.pCvr * catalog[a]!.price || a - b);
 }
 
 const now = () => performance.now();

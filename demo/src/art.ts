@@ -3,13 +3,9 @@
  * node (no network, no markup parsing): the category picks the hue and the motif, the id
  * seeds the layout, so an item always looks the same.
  */
-const SVG = 'http://www.w3.org/2000/svg';
+import { fnv1a } from '../hash.js';
 
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+const SVG = 'http://www.w3.org/2000/svg';
 
 function node<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
@@ -66,7 +62,7 @@ const MOTIFS: ((g: SVGGElement, ink: string) => void)[] = [
 
 /** An SVG picture for a product; `title` becomes its accessible label, as text. */
 export function productArt(id: string, category: number, title: string): SVGSVGElement {
-  const seed = hash(id);
+  const seed = fnv1a(id);
   const hue = (category * 137.5) % 360;
   const shift = (seed % 40) - 20;
   const svg = node('svg', { viewBox: '-100 -100 200 200', role: 'img', class: 'art', preserveAspectRatio: 'xMidYMid slice' });
