@@ -29,5 +29,10 @@ describe('eval statistics', () => {
   it('percentiles are observed values (nearest rank)', () => {
     expect(percentile([5, 1, 4, 2, 3], 0.95)).toBe(5);
     expect(percentile([5, 1, 4, 2, 3], 0.5)).toBe(3);
+    expect(percentile([5, 1, 4, 2, 3], 0)).toBe(1);
+    expect(percentile([10, 9, 100, -1], 1)).toBe(100);
+    // Numeric order, not string order (the demo's latency chart relies on it too).
+    expect(percentile([10, 9, 100, -1], 0.5)).toBe(9);
+    expect(percentile([], 0.5)).toBeNaN();
   });
 });

@@ -43,8 +43,9 @@ export function pairedLift(a: ArrayLike<number>, b: ArrayLike<number>): Estimate
   return { mean: ratio - 1, lo: ratio - 1 - half, hi: ratio - 1 + half, n: a.length };
 }
 
-/** Nearest-rank percentile (a value that was observed). */
+/** Nearest-rank percentile (a value that was observed); NaN for no values. Pure TypeScript: the demo's charts use it too. */
 export function percentile(xs: ArrayLike<number>, p: number): number {
+  if (xs.length === 0) return NaN;
   const sorted = Float64Array.from(xs).sort();
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }

@@ -76,10 +76,3 @@ export function drawLines(canvas: HTMLCanvasElement, series: Series[], o: { xLab
   ctx.setLineDash([]);
   canvas.dataset.points = String(series.filter((s) => !s.level).reduce((n, s) => n + s.points.length, 0));
 }
-
-/** The q-th quantile (0..1) of `values`, by nearest rank. */
-export function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}

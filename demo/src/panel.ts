@@ -2,7 +2,8 @@ import type { Info, Plan } from '../../sdk/index.js';
 import type { WireCandidate } from '../catalog.js';
 import type { LaneProgress } from './autopilot.js';
 import type { DroppedRow } from './candidates.js';
-import { drawLines, quantile, type Series } from './charts.js';
+import { percentile } from '../../bench/eval/stats.js';
+import { drawLines, type Series } from './charts.js';
 import { format, h } from './dom.js';
 import { STRATEGIES, type DemoSettings, type FusionKind, type Strategy } from './settings.js';
 
@@ -399,8 +400,8 @@ export class Panel {
   private drawLatency(): void {
     const roundTrip = this.latency.map((l) => l.roundTripMs);
     if (roundTrip.length === 0) return;
-    const p50 = quantile(roundTrip, 0.5);
-    const p95 = quantile(roundTrip, 0.95);
+    const p50 = percentile(roundTrip, 0.5);
+    const p95 = percentile(roundTrip, 0.95);
     const series: Series[] = [
       { label: 'round trip', color: '#6cb6ff', points: roundTrip.map((v, i) => [i, v]) },
       { label: 'engine', color: '#c39bff', points: this.latency.map((l, i) => [i, l.engineMs]) },
@@ -409,7 +410,7 @@ export class Panel {
     ];
     drawLines(this.el.latencyChart as HTMLCanvasElement, series, { xLabel: 'plans', yUnit: ' ms', xMax: LATENCY_WINDOW - 1 });
     this.el.latencySummary!.textContent = `round trip p50 ${format(p50)} ms · p95 ${format(p95)} ms over ${roundTrip.length} plans `
-      + `(engine p50 ${format(quantile(this.latency.map((l) => l.engineMs), 0.5))} ms)`;
+      + `(engine p50 ${format(percentile(this.latency.map((l) => l.engineMs), 0.5))} ms)`;
   }
 
   private drawAutopilot(): void {
