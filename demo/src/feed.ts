@@ -79,23 +79,16 @@ export class Feed {
     this.busy = true;
     const leaving = this.current;
     let failed = false;
+    let incoming: HTMLElement | null = null;
     try {
-      let item: WireCandidate | null;
-      try {
-        item = await this.next();
-      } catch (e) {
-        failed = true;
-        this.snapBack(leaving);
-        this.status(`Could not load the next item: ${e instanceof Error ? e.message : String(e)}. Swipe again to retry.`, true);
-        return;
-      }
+      const item = await this.next();
       if (!item) {
         this.snapBack(leaving);
         this.status('You have seen every candidate in this session.');
         return;
       }
       this.root.querySelector('.feed-status')?.remove();
-      const incoming = this.slide(item);
+      incoming = this.slide(item);
       incoming.style.transform = 'translateY(100%)';
       this.root.append(incoming);
       // Two frames: the incoming slide must be laid out below before it transitions in.
@@ -109,6 +102,14 @@ export class Feed {
       this.settle(incoming);
       this.swipes++;
       this.root.dataset.swipes = String(this.swipes);
+    } catch (e) {
+      // Nothing moved on: the shown item stays (it may be mid-drag or mid-slide), the error shows over it.
+      failed = true;
+      if (this.current === leaving) {
+        incoming?.remove();
+        this.snapBack(leaving);
+      }
+      this.status(`Could not load the next item: ${e instanceof Error ? e.message : String(e)}. Swipe again to retry.`, true);
     } finally {
       this.busy = false;
     }
