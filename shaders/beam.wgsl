@@ -1,13 +1,13 @@
 // Stage 2: beam search over sequences of `depth` distinct shortlisted items. Each step
-// is three dispatches, and a fourth but after the last: `expand` scores every (beam, unused candidate) pair in parallel,
-// `keepBest` keeps each beam's best beamWidth, and `prune` merges those sorted lists into
-// the best beamWidth overall and writes the new beams; `prepareStep` then computes the
-// continuation rows q(. | k) of the new beams' last items k that no earlier step needed
-// (each row once a plan, as the CPU memoises it) and each new beam's used-item bitmask,
-// so that expand reads one word instead of walking the parent chain. Entries order by (score key,
-// beam * L + candidate): ties go to the lower flattened index. `writePlan` walks the
-// best beam back and writes the plan for readback. No workgroup memory: SwiftShader
-// zero-fills it per workgroup at a cost far above the work here.
+// is `expand` (scores every (beam, unused candidate) pair in parallel), `keepBest` (each
+// beam's best beamWidth), `prune` (merges those sorted lists into the best beamWidth
+// overall and writes the new beams) and, but after the last step, `prepareStep`: the
+// continuation rows q(. | k) of new last items k (each row once a plan, as the CPU
+// memoises it) and each new beam's used-item bitmask, so that expand tests one bit instead
+// of walking the parent chain. Entries order by (score key, beam * L + candidate): ties
+// go to the lower flattened index. `writePlan` walks the best beam back and writes the
+// plan for readback. No workgroup memory: SwiftShader zero-fills it per workgroup at a
+// cost far above the work here.
 
 struct ShortlistItem {
   poolIndex: u32,
