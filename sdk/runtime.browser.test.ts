@@ -16,6 +16,17 @@ async function rejection(p: Promise<unknown>): Promise<SwiperankError> {
   throw new Error('expected a rejection');
 }
 
+/** Counts IndexedDB puts made in this page (the inline engine's writes) until restored. */
+function countIndexedDbWrites(): { writes: number; restore(): void } {
+  const put = IDBObjectStore.prototype.put;
+  const counter = { writes: 0, restore: () => { IDBObjectStore.prototype.put = put; } };
+  IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+    counter.writes++;
+    return put.apply(this, args);
+  };
+  return counter;
+}
+
 function heapMb(): number {
   (globalThis as { gc?: () => void }).gc?.();
   const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
@@ -96,12 +107,7 @@ describe('the page runtime in Chromium', () => {
   });
 
   it('persistence writes are batched, not one per swipe', async () => {
-    const put = IDBObjectStore.prototype.put;
-    let writes = 0;
-    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      writes++;
-      return put.apply(this, args);
-    };
+    const idb = countIndexedDbWrites();
     try {
       const name = `batched-${Date.now()}`;
       const ranker = await createReranker({ worker: false, embeddingDim: dim, persistence: { name } });
@@ -109,14 +115,14 @@ describe('the page runtime in Chromium', () => {
       let plan = await ranker.plan();
       for (let i = 0; i < 40; i++) plan = await ranker.swipe({ id: plan.items[0]!.id, dwellMs: 2500 });
       await ranker.dispose();
-      console.log(`40 swipes: ${writes} IndexedDB writes`);
-      expect(writes).toBeGreaterThanOrEqual(1);
-      expect(writes).toBeLessThanOrEqual(4);
+      console.log(`40 swipes: ${idb.writes} IndexedDB writes`);
+      expect(idb.writes).toBeGreaterThanOrEqual(1);
+      expect(idb.writes).toBeLessThanOrEqual(4);
       const reopened = await createReranker({ worker: false, embeddingDim: dim, persistence: { name } });
       expect((await reopened.info()).shownCount).toBe(40);
       await reopened.dispose();
     } finally {
-      IDBObjectStore.prototype.put = put;
+      idb.restore();
     }
   });
 
@@ -127,19 +133,14 @@ describe('the page runtime in Chromium', () => {
     await ranker.ingest(page(13, 60, 'h-'));
     const { items: [first] } = await ranker.plan();
     await ranker.swipe({ id: first!.id, dwellMs: 3000 });
-    const put = IDBObjectStore.prototype.put;
-    let writes = 0;
-    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      writes++;
-      return put.apply(this, args);
-    };
+    const idb = countIndexedDbWrites();
     try {
       dispatchEvent(new PageTransitionEvent('pagehide'));
       // One macrotask later, far inside the 400 ms batching delay, the write is under way.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      expect(writes).toBe(1);
+      expect(idb.writes).toBe(1);
     } finally {
-      IDBObjectStore.prototype.put = put;
+      idb.restore();
     }
     await ranker.flush();
     const stored = await get<{ shownIds: string[] }>('session', createStore(`swiperank:${name}`, 'state'));

@@ -73,6 +73,10 @@ export interface Plan {
   backend: BackendKind;
   /** Counts state changes (ingest, feedback, swipe); a plan is current for its generation only. */
   generation: number;
+  /**
+   * `totalMs`: the plan in the engine. `gpuMs` (WebGPU): GPU timestamps where the adapter
+   * writes them, else the wall time from submit to readback.
+   */
   timings: { totalMs: number; gpuMs?: number };
 }
 
@@ -115,7 +119,7 @@ export interface GpuStats {
   bytesReadBack: number;
   /** Wall time of the first plan, with pipelines cold, in ms. */
   firstPlanMs?: number;
-  /** Device losses survived so far. */
+  /** Device losses so far; the first is survived by a rebuild, the second hands over to the CPU. */
   deviceLosses: number;
 }
 

@@ -9,17 +9,6 @@
 // plan for readback. No workgroup memory: SwiftShader zero-fills it per workgroup at a
 // cost far above the work here.
 
-struct ShortlistItem {
-  poolIndex: u32,
-  reward: f32,
-  pSdr: f32,
-  score: f32,
-  category: u32,
-  hasCategory: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 // A partial sequence: its value so far, the reach of its next slot, the continuation of
 // its last item, the last item (a shortlist position) and its parent beam one step back.
 struct Beam {

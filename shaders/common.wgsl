@@ -82,3 +82,28 @@ fn powExact(x: f32, a: f32) -> f32 {
   if (a == 1.0) { return x; }
   return pow(x, a);
 }
+
+// One pool candidate as uploaded (f32), 8 words.
+struct Slot {
+  pCvr: f32,
+  pVtr: f32,
+  pSdr: f32,
+  value: f32,
+  // logit(clamp(p, 1e-6, 1 - 1e-6)), computed once per upload in f64.
+  logitCvr: f32,
+  logitVtr: f32,
+  category: u32,
+  hasCategory: u32,
+}
+
+// One shortlisted candidate, with what stage 2 needs of it; 8 words.
+struct ShortlistItem {
+  poolIndex: u32,
+  reward: f32,
+  pSdr: f32,
+  score: f32,
+  category: u32,
+  hasCategory: u32,
+  pad0: u32,
+  pad1: u32,
+}

@@ -2,18 +2,6 @@
 // (DESIGN.md section 2), and the keys stage 1 sorts by. `rank` fusion sorts the three
 // objectives on the GPU (sort.wgsl) between `fuse` and `rankScore`.
 
-struct Slot {
-  pCvr: f32,
-  pVtr: f32,
-  pSdr: f32,
-  value: f32,
-  // logit(clamp(p, 1e-6, 1 - 1e-6)), computed once per upload in f64.
-  logitCvr: f32,
-  logitVtr: f32,
-  category: u32,
-  hasCategory: u32,
-}
-
 @group(0) @binding(0) var<uniform> plan: PlanParams;
 @group(0) @binding(1) var<storage, read> slots: array<Slot>;
 // Rows of dim4 vec4s.

@@ -1,28 +1,6 @@
 // Stage 1's result, gathered into the compact arrays stage 2 reads: per shortlisted
 // candidate its pool index, reward, pSdr, category, score and embedding; and the tail.
 
-struct Slot {
-  pCvr: f32,
-  pVtr: f32,
-  pSdr: f32,
-  value: f32,
-  logitCvr: f32,
-  logitVtr: f32,
-  category: u32,
-  hasCategory: u32,
-}
-
-struct ShortlistItem {
-  poolIndex: u32,
-  reward: f32,
-  pSdr: f32,
-  score: f32,
-  category: u32,
-  hasCategory: u32,
-  pad0: u32,
-  pad1: u32,
-}
-
 @group(0) @binding(0) var<uniform> plan: PlanParams;
 @group(0) @binding(1) var<storage, read> slots: array<Slot>;
 @group(0) @binding(2) var<storage, read> embedding: array<vec4f>;

@@ -157,9 +157,22 @@ describe('the WebGPU backend as a GPU citizen', () => {
     const u = new Float64Array(dim);
     await backend.plan(pool, u, null, options);
     const { buffers, bufferBytes } = backend.stats!;
+    // The real calls, not what the backend says of itself: one submit and one map per plan.
+    const calls = { submit: 0, mapAsync: 0 };
+    const submit = GPUQueue.prototype.submit, mapAsync = GPUBuffer.prototype.mapAsync;
+    GPUQueue.prototype.submit = function (this: GPUQueue, ...args: Parameters<GPUQueue['submit']>) {
+      calls.submit++;
+      return submit.apply(this, args);
+    };
+    GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+      calls.mapAsync++;
+      return mapAsync.apply(this, args);
+    };
+    restores.push(() => { GPUQueue.prototype.submit = submit; GPUBuffer.prototype.mapAsync = mapAsync; });
     for (let i = 0; i < 5; i++) {
       pool.markShown((await backend.plan(pool, u, null, options)).poolIndex[0]!);
     }
+    expect(calls).toEqual({ submit: 5, mapAsync: 5 });
     expect(backend.stats).toMatchObject({ buffers, bufferBytes, submits: 1, readbacks: 1 });
     expect(unlabelled).toEqual([]);
     console.log(`GPU buffers ${buffers} (${(bufferBytes / 1024).toFixed(0)} KiB), per plan: ${backend.stats!.dispatches} dispatches, `

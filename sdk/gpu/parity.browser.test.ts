@@ -184,6 +184,7 @@ function judge(instance: Instance, cpu: CpuPlanner, expected: BackendPlan, actua
   const actualValue = sequenceValue(instance, fused.reward, actual.poolIndex, tail);
   const bestValue = expected.value;
   const describe = `${instance.label}: GPU plan [${actual.poolIndex}] (V=${actualValue}) vs CPU [${expected.poolIndex}] (V=${bestValue})`;
+  expect(close(actual.value, actualValue), `${describe}: reported value ${actual.value}`).toBe(true);
   if (Math.abs(actualValue - bestValue) <= TIE_TOLERANCE * Math.abs(bestValue)) return 'final near-tie';
   if (smallestShortlistCut(instance, fused.score) <= TIE_TOLERANCE) return 'shortlist near-tie';
   if (smallestBeamCut(list, instance, fused.reward) <= TIE_TOLERANCE) return 'beam-cut near-tie';

@@ -3,10 +3,15 @@ import type { Feedback, PersonalizationOptions } from '../types.js';
 const P_MIN = 1e-6;
 const P_MAX = 1 - 1e-6;
 
+/** `logit(clamp(p, 1e-6, 1 - 1e-6))`. */
+export function clampedLogit(p: number): number {
+  const c = p < P_MIN ? P_MIN : p > P_MAX ? P_MAX : p;
+  return Math.log(c / (1 - c));
+}
+
 /** `sigmoid(logit(clamp(p)) + shift)`: a probability moved on the logit scale. */
 export function shiftProbability(p: number, shift: number): number {
-  const c = p < P_MIN ? P_MIN : p > P_MAX ? P_MAX : p;
-  return 1 / (1 + Math.exp(-(Math.log(c / (1 - c)) + shift)));
+  return 1 / (1 + Math.exp(-(clampedLogit(p) + shift)));
 }
 
 /** Feedback signal: +2 convert, +1 long view, +0.25 view, -0.5 skip (dwell under skipMs). */
