@@ -46,9 +46,6 @@ struct Beam {
 // may have by default.
 @group(0) @binding(11) var<storage, read_write> rowCache: array<u32>;
 
-const MAX_BEAM_WIDTH: u32 = 64u;
-const MAX_DEPTH: u32 = 16u;
-
 fn beamAt(step: u32, index: u32) -> Beam {
   if (step == 0u) {
     return Beam(0.0, 1.0, 1.0, 0.0, NONE, NONE, 0u, 0u);
@@ -94,8 +91,8 @@ fn maskAt(step: u32, b: u32) -> u32 {
   return rowFlag(plan.shortlist) + ((step & 1u) * plan.beamWidth + b) * maskWords();
 }
 
-// workgroup_id.y is the beam, x * 64 + local index the candidate.
-@compute @workgroup_size(64)
+// workgroup_id.y is the beam, x * WORKGROUP + local index the candidate.
+@compute @workgroup_size(WORKGROUP)
 fn expand(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
   let b = gid.y;
@@ -131,7 +128,7 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
 // After prune of step t, for step t + 1: invocation w < kept * maskWords writes one word of
 // a new beam's mask (its parent's word, plus its last item); invocation c < L fills entry
 // c of every row queued by prune.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn prepareStep(@builtin(global_invocation_id) gid: vec3u) {
   let step = beamPass.step;
   let words = maskWords();
@@ -162,7 +159,7 @@ fn prepareStep(@builtin(global_invocation_id) gid: vec3u) {
 // One invocation per beam keeps its best beamWidth, sorted, by insertion: a short
 // sequential walk beats a barrier-per-step sorting network where barriers are costly.
 // Four beams a workgroup: one SIMD group on SwiftShader, and the groups spread over the cores.
-@compute @workgroup_size(4)
+@compute @workgroup_size(KEEP_GROUP)
 fn keepBest(@builtin(global_invocation_id) gid: vec3u) {
   let b = gid.x;
   if (b >= beamPass.beams) {

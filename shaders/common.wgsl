@@ -1,5 +1,7 @@
-// Prepended to every module: the plan-wide parameters, the per-pass parameters and the
-// one order every selection uses (higher score first, then lower index).
+// Prepended to every module, after the sizes shared with the TypeScript side (RADIX,
+// WORKGROUP, MAX_DEPTH, FUSION_*, ...; see SHADER_CONSTANTS in sdk/gpu/schedule.ts): the
+// plan-wide parameters, the per-pass parameters and the one order every selection uses
+// (higher score first, then lower index).
 // SwiftShader pays dearly per workgroup barrier, so the kernels use few: data-parallel
 // work is barrier-free, and short sequential loops stand in for barrier-heavy networks.
 
@@ -59,10 +61,6 @@ struct Pass {
 const NONE: u32 = 0xffffffffu;
 // Sorts after every real entry: shown slots, padding, items already in a beam.
 const LAST_KEY: vec2u = vec2u(0xffffffffu, 0xffffffffu);
-const FUSION_MOC: u32 = 0u;
-const FUSION_WEIGHTED_SUM: u32 = 1u;
-const FUSION_PRODUCT: u32 = 2u;
-const FUSION_RANK: u32 = 3u;
 
 // A u32 that orders scores from high to low, so (key, index) ascending is the tie rule.
 fn scoreKey(score: f32) -> u32 {

@@ -26,7 +26,7 @@ fn sigmoid(z: f32) -> f32 {
   return 1.0 / (1.0 + exp(-z));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn fuse(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x;
   if (i >= plan.size) {
@@ -84,7 +84,7 @@ fn fuse(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 // After the sort: eligible slots lead each segment, so position + 1 is the rank.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn rankScatter(@builtin(global_invocation_id) gid: vec3u) {
   let position = gid.x;
   let objective = gid.y;
@@ -99,7 +99,7 @@ fn rankTerm(rank: u32, weight: f32, alpha: f32, beta: f32) -> f32 {
   return weight / (powExact(f32(rank), alpha) + beta);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn rankScore(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x;
   if (i >= plan.size) {

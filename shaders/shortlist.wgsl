@@ -12,7 +12,7 @@
 // [0]: tail.
 @group(0) @binding(7) var<storage, read_write> scalars: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn gather(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
   if (c < plan.shortlist) {

@@ -10,11 +10,9 @@
 // Per segment, digit-major: [segment][digit][block, then total]; counts, then start offsets.
 @group(0) @binding(3) var<storage, read_write> digitCounts: array<u32>;
 
-const RADIX: u32 = 256u;
-const RADIX_BLOCK: u32 = 256u;
-// Blocks per workgroup of radixCount and radixScatter: a pool has few blocks (one per 256
-// entries), and small groups spread them over every core where a workgroup runs on one.
-const RADIX_GROUP: u32 = 8u;
+// RADIX_GROUP blocks per workgroup of radixCount and radixScatter: a pool has few blocks (one
+// per RADIX_BLOCK entries), and small groups spread them over every core where a workgroup
+// runs on one.
 
 fn digitOf(entry: vec2u) -> u32 {
   return (entry.x >> sortPass.shift) & (RADIX - 1u);
@@ -46,7 +44,7 @@ fn radixCount(@builtin(global_invocation_id) gid: vec3u) {
 // One invocation per (digit, segment): where each block's digits start among the digit's
 // entries, and the digit's total. radixScatter adds the totals of the lower digits, so no
 // invocation waits on another (no workgroup barrier, no workgroup memory).
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn radixScan(@builtin(global_invocation_id) gid: vec3u) {
   let digit = gid.x;
   let row = countsRow(gid.y, digit);

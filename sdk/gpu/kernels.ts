@@ -3,7 +3,7 @@ import commonSource from '../../shaders/common.wgsl?raw';
 import fuseSource from '../../shaders/fuse.wgsl?raw';
 import shortlistSource from '../../shaders/shortlist.wgsl?raw';
 import sortSource from '../../shaders/sort.wgsl?raw';
-import type { BufferName, KernelName } from './schedule.js';
+import { SHADER_CONSTANTS, type BufferName, type KernelName } from './schedule.js';
 
 type ModuleName = 'fuse' | 'sort' | 'shortlist' | 'beam';
 type BindingType = 'uniform' | 'pass' | 'read' | 'write';
@@ -11,6 +11,10 @@ type BindingType = 'uniform' | 'pass' | 'read' | 'write';
 const SOURCES: Record<ModuleName, string> = {
   fuse: fuseSource, sort: sortSource, shortlist: shortlistSource, beam: beamSource,
 };
+
+/** What every module starts with: the shared sizes as WGSL consts, then common.wgsl. */
+const PRELUDE = `${Object.entries(SHADER_CONSTANTS).map(([name, value]) => `const ${name}: u32 = ${value}u;`).join('\n')}
+${commonSource}`;
 
 /** A binding of a kernel: its number in @group(0), its type, and the buffer bound by default. */
 type Binding = readonly [binding: number, type: BindingType, buffer: BufferName];
@@ -97,7 +101,7 @@ function layoutEntry([binding, type]: Binding): GPUBindGroupLayoutEntry {
 export async function createKernels(device: GPUDevice): Promise<Record<KernelName, Kernel>> {
   const modules = {} as Record<ModuleName, GPUShaderModule>;
   for (const name of Object.keys(SOURCES) as ModuleName[]) {
-    modules[name] = device.createShaderModule({ label: `swiperank.${name}.wgsl`, code: `${commonSource}\n${SOURCES[name]}` });
+    modules[name] = device.createShaderModule({ label: `swiperank.${name}.wgsl`, code: `${PRELUDE}\n${SOURCES[name]}` });
   }
   const names = Object.keys(KERNELS) as KernelName[];
   try {

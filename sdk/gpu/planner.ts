@@ -6,7 +6,7 @@ import type { ResolvedOptions } from '../types.js';
 import { GpuBuffers } from './buffers.js';
 import { createKernels, type Kernel } from './kernels.js';
 import {
-  buildSchedule, MAX_DEPTH, PASS_BYTES, PASS_FIELDS, type BufferName, type KernelName, type Schedule,
+  buildSchedule, MAX_DEPTH, PASS_BYTES, PASS_FIELDS, SHADER_CONSTANTS, type BufferName, type KernelName, type Schedule,
 } from './schedule.js';
 
 /** Words of `struct PlanParams` (shaders/common.wgsl). */
@@ -17,7 +17,12 @@ const OUT_WORDS = 2 + 5 * MAX_DEPTH;
 const STAMP_BYTES = 16;
 const SLOT_WORDS = 8;
 const SLOT_BYTES = SLOT_WORDS * 4;
-const FUSION_KINDS = { moc: 0, 'weighted-sum': 1, product: 2, rank: 3 } as const;
+const FUSION_KINDS = {
+  moc: SHADER_CONSTANTS.FUSION_MOC,
+  'weighted-sum': SHADER_CONSTANTS.FUSION_WEIGHTED_SUM,
+  product: SHADER_CONSTANTS.FUSION_PRODUCT,
+  rank: SHADER_CONSTANTS.FUSION_RANK,
+} as const;
 
 function lostError(info: GPUDeviceLostInfo): Error {
   return new Error(`the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`);
@@ -357,7 +362,7 @@ export class GpuPlanner {
     return group;
   }
 
-  /** Candidate columns as `struct Slot` (shaders/fuse.wgsl), f64 narrowed to f32. */
+  /** Candidate columns as `struct Slot` (shaders/common.wgsl), f64 narrowed to f32. */
   private stageSlots(pool: CandidatePool): Uint32Array<ArrayBuffer> {
     const words = pool.size * SLOT_WORDS;
     if (this.slotStaging.byteLength < words * 4) this.slotStaging = new ArrayBuffer(Math.max(words * 4, this.slotStaging.byteLength * 2));

@@ -4,18 +4,35 @@
  * uniforms, so a new shape costs a new pass table, never a compile.
  */
 
-/** Entries one radix-sort invocation walks; must match RADIX_BLOCK in shaders/sort.wgsl. */
-export const RADIX_BLOCK = 256;
-/** Blocks per workgroup of radixCount and radixScatter; must match RADIX_GROUP in shaders/sort.wgsl. */
-export const RADIX_GROUP = 8;
-/** Digit values of one radix pass (8 bits). */
-export const RADIX = 256;
-/** Invocations per workgroup of the data-parallel kernels (`@workgroup_size(64)`). */
-export const WORKGROUP = 64;
-/** Beams per workgroup of keepBest; must match its @workgroup_size in shaders/beam.wgsl. */
-export const KEEP_GROUP = 4;
-/** Longest plan the output buffer holds (the depth limit). */
-export const MAX_DEPTH = 16;
+import { LIMITS } from '../limits.js';
+
+/**
+ * Sizes the schedule and the shaders share. `kernels.ts` declares each as a WGSL `const`
+ * ahead of every module, so the two sides cannot drift apart.
+ */
+export const SHADER_CONSTANTS = {
+  /** Digit values of one radix pass (8 bits). */
+  RADIX: 256,
+  /** Entries one radix-sort invocation walks. */
+  RADIX_BLOCK: 256,
+  /** Blocks per workgroup of radixCount and radixScatter. */
+  RADIX_GROUP: 8,
+  /** Invocations per workgroup of the data-parallel kernels. */
+  WORKGROUP: 64,
+  /** Beams per workgroup of keepBest. */
+  KEEP_GROUP: 4,
+  /** Longest plan the output buffer holds. */
+  MAX_DEPTH: LIMITS.depth.max,
+  /** Widest beam keepBest and prune hold in private arrays. */
+  MAX_BEAM_WIDTH: LIMITS.beamWidth.max,
+  /** `PlanParams.fusionKind`, by `fusion.kind`. */
+  FUSION_MOC: 0,
+  FUSION_WEIGHTED_SUM: 1,
+  FUSION_PRODUCT: 2,
+  FUSION_RANK: 3,
+} as const;
+
+export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, KEEP_GROUP, MAX_DEPTH } = SHADER_CONSTANTS;
 
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
