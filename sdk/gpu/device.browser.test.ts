@@ -1,18 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReranker, type Reranker } from '../index.js';
 import { CpuPlanner } from '../model/planner.js';
-import { CandidatePool } from '../model/pool.js';
-import { validateBatch } from '../model/validate.js';
 import { resolveOptions } from '../options.js';
+import { requireAdapter } from '../testing/gpu.js';
 import { randomRows, seededRandom } from '../testing/instances.js';
+import { poolOf } from '../testing/pool.js';
 import { createWebGpuBackend } from './backend.js';
-
-async function requireAdapter(): Promise<GPUAdapter> {
-  const adapter = await navigator.gpu?.requestAdapter();
-  expect(adapter, 'a WebGPU adapter').toBeTruthy();
-  console.log(`adapter: ${adapter!.info.architecture}`);
-  return adapter!;
-}
 
 /** Records every device the code under test requests, so a test can destroy it. */
 function trackDevices(): { devices: GPUDevice[]; restore: () => void } {
@@ -52,8 +45,7 @@ describe('device loss', () => {
     const tracked = trackDevices();
     restore = tracked.restore;
     const options = resolveOptions({ embeddingDim: dim, lookahead });
-    const pool = new CandidatePool(dim);
-    pool.apply(validateBatch(rows, dim), () => false);
+    const pool = poolOf(rows, dim);
     const u = new Float64Array(dim).fill(0.1);
     const expected = new CpuPlanner().plan(pool, u, null, options);
 
@@ -116,8 +108,7 @@ describe('device loss', () => {
     const tracked = trackDevices();
     restore = tracked.restore;
     const options = resolveOptions({ embeddingDim: dim, lookahead });
-    const pool = new CandidatePool(dim);
-    pool.apply(validateBatch(rows.slice(0, 300), dim), () => false);
+    const pool = poolOf(rows.slice(0, 300), dim);
     const u = new Float64Array(dim);
     const expected = new CpuPlanner().plan(pool, u, null, options);
     const backend = await createWebGpuBackend(options);
@@ -151,8 +142,7 @@ describe('the WebGPU backend as a GPU citizen', () => {
     restore = () => restores.forEach((r) => r());
 
     const options = resolveOptions({ embeddingDim: dim, lookahead });
-    const pool = new CandidatePool(dim);
-    pool.apply(validateBatch(rows, dim), () => false);
+    const pool = poolOf(rows, dim);
     const backend = await createWebGpuBackend(options);
     const u = new Float64Array(dim);
     await backend.plan(pool, u, null, options);

@@ -3,22 +3,15 @@ import type { Backend, BackendPlan } from '../backend.js';
 import { createReranker } from '../index.js';
 import { resolveTail, type LastShown, type Shortlist } from '../model/lookahead.js';
 import { CpuPlanner } from '../model/planner.js';
-import { CandidatePool } from '../model/pool.js';
-import { validateBatch } from '../model/validate.js';
+import type { CandidatePool } from '../model/pool.js';
 import { resolveOptions } from '../options.js';
+import { requireAdapter } from '../testing/gpu.js';
 import { randomRows, seededRandom } from '../testing/instances.js';
+import { poolOf } from '../testing/pool.js';
 import goldenFusion from '../testing/vectors/fusion.json';
 import goldenPlans from '../testing/vectors/plans.json';
 import type { CandidateRow, ClassicFusion, RerankerOptions, ResolvedOptions } from '../types.js';
 import { createWebGpuBackend } from './backend.js';
-
-/** Every GPU test starts here: no adapter, no pass. */
-async function requireAdapter(): Promise<GPUAdapter> {
-  const adapter = await navigator.gpu?.requestAdapter();
-  expect(adapter, 'a WebGPU adapter').toBeTruthy();
-  console.log(`adapter: ${adapter!.info.architecture}`);
-  return adapter!;
-}
 
 const VALUE_TOLERANCE = 1e-4;
 const TIE_TOLERANCE = 1e-5;
@@ -34,11 +27,6 @@ interface Instance {
   options: ResolvedOptions;
 }
 
-function buildPool(rows: CandidateRow[], dim: number): CandidatePool {
-  const pool = new CandidatePool(dim);
-  pool.apply(validateBatch(rows, dim), () => false);
-  return pool;
-}
 
 const FUSIONS: RerankerOptions['fusion'][] = [
   { kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 0.05, gamma: 0.5 },
@@ -55,7 +43,7 @@ function randomInstance(
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const rows = randomRows(random, { size, embeddingDim: dim, categories: pick([0, 3, 8]) });
-  const pool = buildPool(rows, dim);
+  const pool = poolOf(rows, dim);
   const shownShare = withShown ? pick([0, 0, 0.1, 0.5]) : 0;
   for (let i = 0; i < size; i++) if (random() < shownShare) pool.markShown(i);
   const u = new Float64Array(dim);
@@ -265,7 +253,7 @@ describe('WebGPU backend parity with the CPU engine (f64)', () => {
     expect(gpu.poolIndex).toEqual([]);
     expect(gpu.value).toBe(cpu.value);
     // Ties everywhere: identical candidates are planned in pool order, as on the CPU.
-    const twins = buildPool(Array.from({ length: 40 }, (_, i) => ({ id: `t${i}`, pCvr: 0.1, pVtr: 0.4, pSdr: 0.8 })), 0);
+    const twins = poolOf(Array.from({ length: 40 }, (_, i) => ({ id: `t${i}`, pCvr: 0.1, pVtr: 0.4, pSdr: 0.8 })), 0);
     for (let kind = 0; kind < 4; kind++) {
       const options = resolveOptions({ fusion: FUSIONS[kind], lookahead: { depth: 6, shortlist: 16, beamWidth: 8 } });
       const instance = { label: `twins ${FUSIONS[kind]!.kind}`, pool: twins, u: new Float64Array(0), last: null, options };
@@ -301,7 +289,7 @@ describe('golden vectors on the WebGPU backend', () => {
     const backend = await createWebGpuBackend(resolveOptions({}));
     for (const c of cases) {
       const options = resolveOptions(c.options);
-      const pool = buildPool(c.candidates, options.embeddingDim);
+      const pool = poolOf(c.candidates, options.embeddingDim);
       const plan = await backend.plan(pool, new Float64Array(options.embeddingDim), null, options);
       expect(plan.poolIndex.map((i) => pool.ids[i])).toEqual(c.expected.ids);
       expect(close(plan.value, c.expected.value)).toBe(true);
@@ -325,7 +313,7 @@ describe('golden vectors on the WebGPU backend', () => {
     const backend = await createWebGpuBackend(resolveOptions({}));
     for (const c of (goldenFusion as { cases: FusionCase[] }).cases) {
       const n = c.candidates.length;
-      const pool = buildPool(c.candidates, 0);
+      const pool = poolOf(c.candidates, 0);
       // Plan every candidate, so every fused score comes back.
       const options = resolveOptions({ fusion: c.fusion, personalization: false, lookahead: { depth: n, shortlist: n, beamWidth: 4 } });
       const plan = await backend.plan(pool, new Float64Array(0), null, options);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createReranker } from '../index.js';
 import { resolveOptions } from '../options.js';
 import { randomRows, seededRandom } from '../testing/instances.js';
+import { poolOf } from '../testing/pool.js';
 import type { CandidateRow, LookaheadOptions } from '../types.js';
 import { BeamSearch, exhaustiveSearch, type LastShown } from './lookahead.js';
 import { CpuPlanner } from './planner.js';
-import { CandidatePool } from './pool.js';
 import { validateBatch } from './validate.js';
 
 /** MOC reward written out from DESIGN.md section 2, independently of the model code. */
@@ -41,8 +41,7 @@ describe('index rule (rho = phi = 0)', () => {
       const options = resolveOptions({
         personalization: false, fusion, lookahead: { depth: 7, shortlist: 7, rho: 0, phi: 0, tail: 0 },
       });
-      const pool = new CandidatePool(0);
-      pool.apply(validateBatch(rows, 0), () => false);
+      const pool = poolOf(rows, 0);
       const list = new CpuPlanner().shortlist(pool, new Float64Array(0), options);
       const found = beam.search(list, null, { ...options.lookahead, beamWidth: 5040 });
       const ids = found.items.map((c) => pool.ids[list.poolIndex[c]!]);
@@ -57,8 +56,7 @@ describe('index rule (rho = phi = 0)', () => {
       const options = resolveOptions({
         personalization: false, fusion, lookahead: { depth: 4, shortlist: 10, rho: 0, phi: 0, tail: 'auto' },
       });
-      const pool = new CandidatePool(0);
-      pool.apply(validateBatch(rows, 0), () => false);
+      const pool = poolOf(rows, 0);
       const list = new CpuPlanner().shortlist(pool, new Float64Array(0), options);
       const found = beam.search(list, null, { ...options.lookahead, beamWidth: 720 });
       const ids = found.items.map((c) => pool.ids[list.poolIndex[c]!]!);
@@ -76,8 +74,7 @@ describe('beam search against exhaustive search (shortlist 10, depth 4)', () => 
       embeddingDim: dim,
       lookahead: { depth: 4, shortlist: 10, rho: random(), phi: random(), tail: seed % 3 === 0 ? 0.05 : 'auto' },
     });
-    const pool = new CandidatePool(dim);
-    pool.apply(validateBatch(randomRows(random, { size: 30, embeddingDim: dim, categories: 3 }), dim), () => false);
+    const pool = poolOf(randomRows(random, { size: 30, embeddingDim: dim, categories: 3 }), dim);
     const u = Float64Array.from({ length: dim }, () => (random() - 0.5) * 0.6);
     const last: LastShown | null = seed % 2 ? null : {
       embedding: Float64Array.from(validateBatch(randomRows(random, { size: 1, embeddingDim: dim }), dim).embedding),

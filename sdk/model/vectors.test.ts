@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createReranker } from '../index.js';
 import { resolveOptions } from '../options.js';
+import { poolOf } from '../testing/pool.js';
 import type { CandidateRow, ClassicFusion, RerankerOptions } from '../types.js';
 import { allocateFused, fuse } from './fusion.js';
-import { CandidatePool } from './pool.js';
-import { validateBatch } from './validate.js';
 
 const vectors = new URL('../testing/vectors/', import.meta.url);
 const load = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, vectors), 'utf8')) as T;
@@ -27,8 +26,7 @@ describe('golden vectors (copied from shared/vectors: exhaustive search)', () =>
   const fusions = load<{ cases: FusionCase[] }>('fusion.json').cases;
   it.each(fusions.map((c, i) => [i, c.kind, c] as const))('fusion.json case %i (%s): fused scores', (_, __, c) => {
     const options = resolveOptions({ fusion: c.fusion, personalization: false });
-    const pool = new CandidatePool(0);
-    pool.apply(validateBatch(c.candidates, 0), () => false);
+    const pool = poolOf(c.candidates, 0);
     const out = allocateFused(pool.capacity);
     fuse(pool, new Float64Array(0), options, out, {
       order: new Int32Array(pool.capacity), rank: new Float64Array(pool.capacity),
