@@ -4,7 +4,7 @@
  * the same options, and the user's true probabilities never travel over the wire.
  */
 import {
-  EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed, PageStream, serverOrder, type CatalogItem, type CatalogOptions,
+  categoryName, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed, PageStream, serverOrder, type CatalogItem, type CatalogOptions,
 } from '../bench/eval/simulator.js';
 import { fnv1a } from './hash.js';
 
@@ -14,16 +14,6 @@ export const CATALOG: Readonly<CatalogOptions> = EVAL_CATALOG;
 export const PAGE_SIZE = EVAL_PAGES.pageSize;
 /** Fetch the next page when fewer candidates than this are left to plan (as the evaluation does). */
 export const REFILL_BELOW = EVAL_PAGES.refillBelow;
-
-/** Display names for `category` (the simulator's noun groups, in its order). */
-export const CATEGORY_NAMES = [
-  'Shoes', 'Outerwear', 'Audio', 'Beauty', 'Kitchen', 'Bags',
-  'Home', 'Fitness', 'Toys', 'Jewellery', 'Phone', 'Stationery',
-];
-
-export function categoryName(category: number): string {
-  return CATEGORY_NAMES[category % CATEGORY_NAMES.length] ?? `Category ${category}`;
-}
 
 let built: CatalogItem[] | null = null;
 
@@ -53,6 +43,9 @@ export interface CandidatePage {
   nextCursor: number | null;
   candidates: WireCandidate[];
 }
+
+/** What a session id may be: the page makes them, the candidate server checks them. */
+export const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A session id string becomes the seed of its page order (as a user seed does in the evaluation). */
 export function sessionSeed(session: string): number {

@@ -9,12 +9,12 @@ import os from 'node:os';
 import { createReranker } from '../../sdk/index.js';
 import { CpuPlanner } from '../../sdk/model/planner.js';
 import type { LastShown } from '../../sdk/model/lookahead.js';
-import { CandidatePool } from '../../sdk/model/pool.js';
 import { validateBatch } from '../../sdk/model/validate.js';
 import { resolveOptions } from '../../sdk/options.js';
 import { randomRows, seededRandom } from '../../sdk/testing/instances.js';
-import { catalogRows, runSession, STRATEGIES, type SessionConfig, type Strategy } from './session.js';
-import { DEFAULT_USER, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed } from './simulator.js';
+import { poolOf } from '../../sdk/testing/pool.js';
+import { runSession, STRATEGIES, type SessionConfig, type Strategy } from './session.js';
+import { candidateRow, DEFAULT_USER, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed } from './simulator.js';
 import { estimate, mean, pairedLift, percentile, type Estimate } from './stats.js';
 
 const scale = Number(process.env.EVAL_SCALE ?? 1);
@@ -68,7 +68,7 @@ async function runStrategy(strategy: Strategy, config: SessionConfig, seeds: num
 function sessionConfig(scoreNoise: number, fatigue: typeof USER): SessionConfig {
   const catalog = makeCatalog({ ...CATALOG, scoreNoise });
   return {
-    catalog, rows: catalogRows(catalog), embeddingDim: CATALOG.embeddingDim,
+    catalog, rows: catalog.map(candidateRow), embeddingDim: CATALOG.embeddingDim,
     ...SESSION_SHAPE, user: fatigue,
   };
 }
@@ -100,8 +100,7 @@ function optimalityGap() {
   for (let n = 0; n < GAP.instances; n++) {
     const random = seededRandom(mixSeed(0x6a9, n));
     const rows = randomRows(random, { size: GAP.candidates + 1, embeddingDim: GAP.embeddingDim, idPrefix: `g${n}_` });
-    const pool = new CandidatePool(GAP.embeddingDim);
-    pool.apply(validateBatch(rows.slice(0, GAP.candidates), GAP.embeddingDim), () => false);
+    const pool = poolOf(rows.slice(0, GAP.candidates), GAP.embeddingDim);
     let last: LastShown | null = null;
     if (n % 2 === 1) {
       const shown = validateBatch(rows.slice(GAP.candidates), GAP.embeddingDim);

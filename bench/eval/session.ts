@@ -50,13 +50,6 @@ export interface SessionResult {
   rerankerMs: number;
 }
 
-export function catalogRows(catalog: CatalogItem[]): CandidateRow[] {
-  return catalog.map((item) => ({
-    id: item.id, pCvr: item.pCvr, pVtr: item.pVtr, pSdr: item.pSdr,
-    value: item.price, category: item.category, embedding: item.embedding,
-  }));
-}
-
 const now = () => performance.now();
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../sdk/testing/instances.js';
-import { catalogRows, runSession, STRATEGIES, type SessionConfig } from './session.js';
+import { runSession, STRATEGIES, type SessionConfig } from './session.js';
 import {
-  LONG_VIEW_MS, makeCatalog, SimulatedUser, SKIP_MS,
+  candidateRow, LONG_VIEW_MS, makeCatalog, SimulatedUser, SKIP_MS,
   type CatalogItem, type Outcome, type OutcomeProbabilities,
 } from './simulator.js';
 
@@ -147,7 +147,7 @@ describe('catalog', () => {
 
 describe('sessions', () => {
   const config: SessionConfig = {
-    catalog, rows: catalogRows(catalog), embeddingDim: 16,
+    catalog, rows: catalog.map(candidateRow), embeddingDim: 16,
     pageSize: 200, refillBelow: 64, maxSlots: 200, user: penalties,
   };
 

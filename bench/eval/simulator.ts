@@ -8,6 +8,7 @@
  * Everything is drawn from seeded generators, so a seed reproduces a session exactly.
  */
 import { seededRandom } from '../../sdk/testing/instances.js';
+import type { CandidateRow } from '../../sdk/types.js';
 
 export interface CatalogItem {
   id: string;
@@ -151,20 +152,27 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-const NOUNS = [
-  ['Sneakers', 'Boots', 'Sandals', 'Loafers'],
-  ['Hoodie', 'Jacket', 'Cardigan', 'Parka'],
-  ['Earbuds', 'Speaker', 'Headphones', 'Soundbar'],
-  ['Lipstick', 'Serum', 'Palette', 'Cleanser'],
-  ['Skillet', 'Kettle', 'Blender', 'Knife Set'],
-  ['Backpack', 'Tote', 'Wallet', 'Duffel'],
-  ['Lamp', 'Rug', 'Throw Pillow', 'Vase'],
-  ['Yoga Mat', 'Dumbbells', 'Jump Rope', 'Water Bottle'],
-  ['Puzzle', 'Board Game', 'Plush Toy', 'Building Set'],
-  ['Watch', 'Bracelet', 'Necklace', 'Ring'],
-  ['Phone Case', 'Charger', 'Power Bank', 'Stand'],
-  ['Notebook', 'Pen Set', 'Planner', 'Desk Mat'],
+/** Category `c` is `CATEGORIES[c % CATEGORIES.length]`: its display name and the nouns of its titles. */
+const CATEGORIES: { name: string; nouns: string[] }[] = [
+  { name: 'Shoes', nouns: ['Sneakers', 'Boots', 'Sandals', 'Loafers'] },
+  { name: 'Outerwear', nouns: ['Hoodie', 'Jacket', 'Cardigan', 'Parka'] },
+  { name: 'Audio', nouns: ['Earbuds', 'Speaker', 'Headphones', 'Soundbar'] },
+  { name: 'Beauty', nouns: ['Lipstick', 'Serum', 'Palette', 'Cleanser'] },
+  { name: 'Kitchen', nouns: ['Skillet', 'Kettle', 'Blender', 'Knife Set'] },
+  { name: 'Bags', nouns: ['Backpack', 'Tote', 'Wallet', 'Duffel'] },
+  { name: 'Home', nouns: ['Lamp', 'Rug', 'Throw Pillow', 'Vase'] },
+  { name: 'Fitness', nouns: ['Yoga Mat', 'Dumbbells', 'Jump Rope', 'Water Bottle'] },
+  { name: 'Toys', nouns: ['Puzzle', 'Board Game', 'Plush Toy', 'Building Set'] },
+  { name: 'Jewellery', nouns: ['Watch', 'Bracelet', 'Necklace', 'Ring'] },
+  { name: 'Phone', nouns: ['Phone Case', 'Charger', 'Power Bank', 'Stand'] },
+  { name: 'Stationery', nouns: ['Notebook', 'Pen Set', 'Planner', 'Desk Mat'] },
 ];
+
+/** Display name of a catalog category. */
+export function categoryName(category: number): string {
+  return CATEGORIES[category % CATEGORIES.length]!.name;
+}
+
 const ADJECTIVES = [
   'Classic', 'Urban', 'Cozy', 'Sleek', 'Vintage', 'Everyday', 'Pro', 'Mini', 'Bold', 'Soft',
   'Travel', 'Eco', 'Deluxe', 'Retro', 'Breezy', 'Midnight', 'Sunny', 'Compact',
@@ -198,7 +206,7 @@ export function makeCatalog(o: CatalogOptions): CatalogItem[] {
     const trueCvr = sigmoid(cvrLogit);
     const trueVtr = Math.max(trueCvr, sigmoid(vtrLogit));
     const trueSdr = sigmoid(3.5 + 0.6 * normal());
-    const nouns = NOUNS[category % NOUNS.length]!;
+    const { nouns } = CATEGORIES[category % CATEGORIES.length]!;
     const title = `${ADJECTIVES[Math.floor(random() * ADJECTIVES.length)]!} ${nouns[Math.floor(random() * nouns.length)]!}`;
     items.push({
       id: `item${i}`, title, category, price, embedding,
@@ -382,4 +390,16 @@ export class PageStream {
 /** The server's own ranking of a page: expected GMV from its predicted scores, descending. */
 export function serverOrder(catalog: CatalogItem[], page: number[]): number[] {
   return page.slice().sort((a, b) => catalog[b]!.pCvr * catalog[b]!.price - catalog[a]!.pCvr * catalog[a]!.price || a - b);
+}
+
+/**
+ * What the reranker ingests of an item as the server sends it: the model scores, price as
+ * value, category and embedding (never the true probabilities).
+ */
+export function candidateRow(item: Pick<CatalogItem, 'id' | 'pCvr' | 'pVtr' | 'pSdr' | 'price' | 'category'>
+  & { embedding: ArrayLike<number> }): CandidateRow {
+  return {
+    id: item.id, pCvr: item.pCvr, pVtr: item.pVtr, pSdr: item.pSdr,
+    value: item.price, category: item.category, embedding: item.embedding,
+  };
 }

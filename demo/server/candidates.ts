@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
-import { candidatePage } from '../catalog.js';
-
-const SESSION = /^[A-Za-z0-9_-]{1,64}$/;
+import { candidatePage, SESSION_ID } from '../catalog.js';
 
 /** `GET /api/candidates?session=...&cursor=...`: one page of candidates, as a feed backend would send it. */
 function serve(req: IncomingMessage, res: ServerResponse, next: () => void): void {
@@ -15,7 +13,7 @@ function serve(req: IncomingMessage, res: ServerResponse, next: () => void): voi
   if (req.method !== 'GET') return reply(405, { error: 'GET only' });
   const session = url.searchParams.get('session') ?? '';
   const cursor = Number(url.searchParams.get('cursor') ?? '0');
-  if (!SESSION.test(session)) return reply(400, { error: 'session must be 1 to 64 of [A-Za-z0-9_-]' });
+  if (!SESSION_ID.test(session)) return reply(400, { error: 'session must be 1 to 64 of [A-Za-z0-9_-]' });
   if (!Number.isInteger(cursor) || cursor < 0 || cursor > 10_000) return reply(400, { error: 'cursor must be an integer >= 0' });
   reply(200, candidatePage(session, cursor));
 }

@@ -1,4 +1,5 @@
 import { isSwiperankError, type CandidateRow, type IngestResult } from '../../sdk/index.js';
+import { candidateRow } from '../../bench/eval/simulator.js';
 import type { WireCandidate } from '../catalog.js';
 
 /** A candidate row left out of a page: the demo could not display it, or the reranker rejected it. */
@@ -119,7 +120,7 @@ export class CandidateSource {
     while (ingest && kept.length > 0) {
       const batch = kept.map((k) => k.c);
       try {
-        ingested = await ingest(toRows(batch));
+        ingested = await ingest(batch.map(candidateRow));
         break;
       } catch (e) {
         const rejected = rejectedRow(e, batch);
@@ -137,11 +138,4 @@ export class CandidateSource {
     }
     return { candidates: kept.map((k) => k.c), dropped, ingested };
   }
-}
-
-/** What the reranker ingests: model scores, price as value, category and embedding. */
-export function toRows(candidates: WireCandidate[]): CandidateRow[] {
-  return candidates.map((c) => ({
-    id: c.id, pCvr: c.pCvr, pVtr: c.pVtr, pSdr: c.pSdr, value: c.price, category: c.category, embedding: c.embedding,
-  }));
 }

@@ -1,5 +1,5 @@
 import { createReranker, isSwiperankError, type Plan, type Reranker } from '../../sdk/index.js';
-import { CATALOG, REFILL_BELOW, type WireCandidate } from '../catalog.js';
+import { CATALOG, REFILL_BELOW, SESSION_ID, type WireCandidate } from '../catalog.js';
 import { runAutopilot } from './autopilot.js';
 import { candidateProblem, CandidateSource } from './candidates.js';
 import { Feed } from './feed.js';
@@ -9,7 +9,6 @@ import { defaultSettings, STRATEGIES, tunable, type DemoSettings } from './setti
 /** Bounded like the SDK's own list of shown ids. */
 const HISTORY_LIMIT = 5_000;
 const SESSION_KEY = 'swiperank-demo:session';
-const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * localStorage, which may be disabled (then merely touching it throws) or full. Either only

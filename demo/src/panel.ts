@@ -1,4 +1,4 @@
-import type { Info, Plan } from '../../sdk/index.js';
+import { LIMITS, type Info, type Plan } from '../../sdk/index.js';
 import type { WireCandidate } from '../catalog.js';
 import type { LaneProgress } from './autopilot.js';
 import type { DroppedRow } from './candidates.js';
@@ -29,24 +29,37 @@ const objective = (group: 'weights' | 'alpha' | 'beta', name: 'cvr' | 'vtr' | 's
   set: (s, v) => { s.fusion[group][name] = v; },
 });
 
+type RewardName = 'wCvr' | 'wView' | 'wSwipe' | 'gamma';
+
+const reward = (name: RewardName, step: number, kinds?: FusionKind[]): NumberField => ({
+  key: name, label: name, step, ...(kinds === undefined ? {} : { kinds }),
+  get: (s) => s.fusion[name],
+  set: (s, v) => { s.fusion[name] = v; },
+});
+
+type LookaheadName = keyof DemoSettings['lookahead'];
+
+const lookahead = (name: LookaheadName, label: string, min: number, max: number, step: number): NumberField => ({
+  key: name, label, min, max, step,
+  get: (s) => s.lookahead[name],
+  set: (s, v) => { s.lookahead[name] = v; },
+});
+
 const CLASSIC: FusionKind[] = ['weighted-sum', 'product', 'rank'];
 
 const FUSION_FIELDS: NumberField[] = [
-  { key: 'wCvr', label: 'wCvr', step: 0.05, get: (s) => s.fusion.wCvr, set: (s, v) => { s.fusion.wCvr = v; } },
-  { key: 'wView', label: 'wView', step: 0.05, get: (s) => s.fusion.wView, set: (s, v) => { s.fusion.wView = v; } },
-  { key: 'wSwipe', label: 'wSwipe', step: 0.01, kinds: ['moc'], get: (s) => s.fusion.wSwipe, set: (s, v) => { s.fusion.wSwipe = v; } },
-  { key: 'gamma', label: 'gamma', step: 0.05, get: (s) => s.fusion.gamma, set: (s, v) => { s.fusion.gamma = v; } },
+  reward('wCvr', 0.05), reward('wView', 0.05), reward('wSwipe', 0.01, ['moc']), reward('gamma', 0.05),
   objective('weights', 'cvr', CLASSIC), objective('weights', 'vtr', CLASSIC), objective('weights', 'sdr', CLASSIC),
   objective('alpha', 'cvr', ['product', 'rank']), objective('alpha', 'vtr', ['product', 'rank']), objective('alpha', 'sdr', ['product', 'rank']),
   objective('beta', 'cvr', ['rank'], 0), objective('beta', 'vtr', ['rank'], 0), objective('beta', 'sdr', ['rank'], 0),
 ];
 
 const LOOKAHEAD_FIELDS: NumberField[] = [
-  { key: 'depth', label: 'depth', min: 1, max: 16, step: 1, get: (s) => s.lookahead.depth, set: (s, v) => { s.lookahead.depth = v; } },
-  { key: 'beamWidth', label: 'beam width', min: 1, max: 64, step: 1, get: (s) => s.lookahead.beamWidth, set: (s, v) => { s.lookahead.beamWidth = v; } },
-  { key: 'shortlist', label: 'shortlist', min: 1, max: 1024, step: 1, get: (s) => s.lookahead.shortlist, set: (s, v) => { s.lookahead.shortlist = v; } },
-  { key: 'rho', label: 'rho (similar)', min: 0, max: 1, step: 0.05, get: (s) => s.lookahead.rho, set: (s, v) => { s.lookahead.rho = v; } },
-  { key: 'phi', label: 'phi (same category)', min: 0, max: 1, step: 0.05, get: (s) => s.lookahead.phi, set: (s, v) => { s.lookahead.phi = v; } },
+  lookahead('depth', 'depth', LIMITS.depth.min, LIMITS.depth.max, 1),
+  lookahead('beamWidth', 'beam width', LIMITS.beamWidth.min, LIMITS.beamWidth.max, 1),
+  lookahead('shortlist', 'shortlist', 1, LIMITS.shortlistMax, 1),
+  lookahead('rho', 'rho (similar)', 0, 1, 0.05),
+  lookahead('phi', 'phi (same category)', 0, 1, 0.05),
 ];
 
 export interface PanelHandlers {
