@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
 import { candidatePage, SESSION_ID } from '../catalog.js';
 
+/** Far past the catalog's last page: a bound on the work one request can ask for. */
+const MAX_CURSOR = 10_000;
+
 /** `GET /api/candidates?session=...&cursor=...`: one page of candidates, as a feed backend would send it. */
 function serve(req: IncomingMessage, res: ServerResponse, next: () => void): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -12,9 +15,14 @@ function serve(req: IncomingMessage, res: ServerResponse, next: () => void): voi
   };
   if (req.method !== 'GET') return reply(405, { error: 'GET only' });
   const session = url.searchParams.get('session') ?? '';
-  const cursor = Number(url.searchParams.get('cursor') ?? '0');
-  if (!SESSION_ID.test(session)) return reply(400, { error: 'session must be 1 to 64 of [A-Za-z0-9_-]' });
-  if (!Number.isInteger(cursor) || cursor < 0 || cursor > 10_000) return reply(400, { error: 'cursor must be an integer >= 0' });
+  const rawCursor = url.searchParams.get('cursor') ?? '0';
+  const cursor = Number(rawCursor);
+  if (!SESSION_ID.test(session)) {
+    return reply(400, { error: `session must be 1 to 64 of [A-Za-z0-9_-], got ${JSON.stringify(session.slice(0, 80))}` });
+  }
+  if (!Number.isInteger(cursor) || cursor < 0 || cursor > MAX_CURSOR) {
+    return reply(400, { error: `cursor must be an integer in [0, ${MAX_CURSOR}], got ${JSON.stringify(rawCursor.slice(0, 80))}` });
+  }
   reply(200, candidatePage(session, cursor));
 }
 
