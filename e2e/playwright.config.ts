@@ -1,8 +1,18 @@
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../vite.config.js';
 
-const PREVIEW_PORT = 4173;
+/** A port free now, chosen once in the main process; workers inherit it through the environment. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+process.env.E2E_PORT ??= String(await freePort());
+const PREVIEW_PORT = Number(process.env.E2E_PORT);
 
 /**
  * Chromium 156 on Linux has WebGPU only with `--enable-unsafe-webgpu`; without it
