@@ -22,7 +22,7 @@ export const defaultBackendFactory: BackendFactory = async (options) => {
   let reason: string;
   try {
     const { createWebGpuBackend } = await import('./gpu/backend.js');
-    return { backend: await createWebGpuBackend(options) };
+    return { backend: await createWebGpuBackend() };
   } catch (e) {
     reason = (e as Error).message;
   }
