@@ -73,7 +73,7 @@ async function harness(mode: 'auto' | 'cpu' | 'webgpu', f: Fakes, size = 1000) {
   const state = { generation: 0, options: resolveOptions({ embeddingDim: dim, backend: mode }) };
   const input = (): PlanInput => ({ pool, interest: new Float64Array(dim), last: null, ...state });
   const choice = new BackendChoice(mode, backends, input, clock.now);
-  await choice.start(state.options);
+  await choice.start();
   return {
     choice, counts, pool, state,
     /** One served plan, then whatever shadow work it queued. */

@@ -18,13 +18,13 @@ export interface PlanInput {
 export interface Backends {
   cpu(): Backend;
   /** Opens a device and builds the pipelines; throws with the reason when WebGPU cannot be had. */
-  webgpu(options: ResolvedOptions): Promise<Backend>;
+  webgpu(): Promise<Backend>;
 }
 
 /** Loads the WebGPU backend lazily, so CPU-only users never fetch it. */
 export const defaultBackends: Backends = {
   cpu: createCpuBackend,
-  webgpu: async (options) => (await import('./gpu/backend.js')).createWebGpuBackend(options),
+  webgpu: async () => (await import('./gpu/backend.js')).createWebGpuBackend(),
 };
 
 /** The rule `'auto'` decides by: both backends sampled this often, WebGPU kept only when clearly faster. */
@@ -111,13 +111,13 @@ export class BackendChoice {
    * Resolves once a plan can be served: at once for `'cpu'` and `'auto'` (WebGPU opens in the
    * background), after WebGPU opened for `'webgpu'`, which rejects WEBGPU_UNAVAILABLE without it.
    */
-  async start(options: ResolvedOptions): Promise<void> {
+  async start(): Promise<void> {
     if (this.mode === 'cpu') return;
     if (this.mode === 'auto') {
-      this.enterAuto(options);
+      this.enterAuto();
       return;
     }
-    await this.force('webgpu', options);
+    await this.force('webgpu');
   }
 
   /** The backend serving plans now. */
@@ -156,13 +156,13 @@ export class BackendChoice {
   }
 
   /** `configure({ backend })`: forcing WebGPU rejects WEBGPU_UNAVAILABLE and changes nothing. */
-  async setMode(mode: BackendMode, options: ResolvedOptions): Promise<void> {
+  async setMode(mode: BackendMode): Promise<void> {
     if (mode === 'auto') {
       this.mode = 'auto';
       this.parityFailure = null;
-      this.enterAuto(options);
+      this.enterAuto();
     } else {
-      await this.force(mode, options);
+      await this.force(mode);
     }
   }
 
@@ -198,10 +198,10 @@ export class BackendChoice {
     this.cpu.dispose();
   }
 
-  private async force(mode: 'cpu' | 'webgpu', options: ResolvedOptions): Promise<void> {
+  private async force(mode: 'cpu' | 'webgpu'): Promise<void> {
     const previous = this.mode;
     this.mode = mode;
-    if (mode === 'webgpu' && !(this.gpu ?? await this.openGpu(options))) {
+    if (mode === 'webgpu' && !(this.gpu ?? await this.openGpu())) {
       this.mode = previous;
       throw new SwiperankError('WEBGPU_UNAVAILABLE', `backend 'webgpu' was asked for, but ${this.fallbackReason}`);
     }
@@ -216,10 +216,10 @@ export class BackendChoice {
   }
 
   /** Opens WebGPU once; resolves null (with `fallbackReason`) when it cannot be had. */
-  private openGpu(options: ResolvedOptions): Promise<Backend | null> {
+  private openGpu(): Promise<Backend | null> {
     this.opening ??= (async () => {
       try {
-        const gpu = await this.backends.webgpu(options);
+        const gpu = await this.backends.webgpu();
         if (this.disposed || this.mode === 'cpu') {
           gpu.dispose();
           return null;
@@ -238,7 +238,7 @@ export class BackendChoice {
   }
 
   /** `'auto'`: the CPU serves; WebGPU opens in the background, and the next plan starts a round. */
-  private enterAuto(options: ResolvedOptions): void {
+  private enterAuto(): void {
     this.serving = 'cpu';
     this.workload = null;
     this.measuring('WebGPU is starting; the CPU plans meanwhile');
@@ -246,7 +246,7 @@ export class BackendChoice {
       this.measuring('measuring on the next plans');
       return;
     }
-    this.warming ??= this.openGpu(options).then(async (gpu) => {
+    this.warming ??= this.openGpu().then(async (gpu) => {
       if (this.mode !== 'auto' || this.disposed) return;
       if (!gpu) return this.decided('cpu', `WebGPU is unavailable: ${this.fallbackReason}`);
       this.readbackFloorMs ??= await gpu.readbackFloorMs?.().catch(() => undefined);

@@ -63,7 +63,7 @@ export class Engine {
     // Shadow plans read the engine's state; they start only after the engine served a plan.
     let engine!: Engine;
     const choice = new BackendChoice(resolved.backend, backends, () => engine.planInput());
-    const [, snapshot] = await Promise.all([choice.start(resolved), store.load()]);
+    const [, snapshot] = await Promise.all([choice.start(), store.load()]);
     engine = new Engine(resolved, choice, store, inWorker);
     if (snapshot) engine.restore(snapshot);
     return engine;
@@ -140,7 +140,7 @@ export class Engine {
   async configure(patch: TunableOptions): Promise<void> {
     this.alive();
     const options = reconfigure(this.options, patch);
-    if (patch.backend !== undefined) await this.backends.setMode(options.backend, options);
+    if (patch.backend !== undefined) await this.backends.setMode(options.backend);
     this.options = options;
     this.generation++;
   }

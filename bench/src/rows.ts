@@ -4,7 +4,8 @@ import type { Feedback, GpuStats, RerankerOptions } from '../../sdk/types.js';
 import { createNaivePeer } from '../peers/naive.js';
 import type { Peer, PeerOptions } from '../peers/peer.js';
 import { createTfjsPeer, useTfjsBackend, type TfjsBackendName } from '../peers/tfjs.js';
-import { behaviour, copyPool, seeded, type PoolColumns } from './data.js';
+import { seededRandom } from '../../sim/index.js';
+import { behaviour, copyPool, type PoolColumns } from './data.js';
 import { summarise, type Summary } from './stats.js';
 
 export type RowName = 'swiperank-webgpu' | 'swiperank-cpu' | 'naive-js' | 'tfjs-webgpu' | 'tfjs-cpu';
@@ -234,7 +235,7 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
       result.gpuCounters = { afterFirstPlan: lastCounters, perPlan: {} };
     }
     let previous = first;
-    const random = seeded(spec.cell.seed ^ 0x5eed);
+    const random = seededRandom(spec.cell.seed ^ 0x5eed);
     let warmup = spec.warmup;
     const total = () => warmup + spec.plans;
     result.poolAtStart = spec.cell.pool - warmup - 1;

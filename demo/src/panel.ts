@@ -2,7 +2,7 @@ import { LIMITS, type Info, type Plan } from '../../sdk/index.js';
 import type { WireCandidate } from '../catalog.js';
 import type { LaneProgress } from './autopilot.js';
 import type { DroppedRow } from './candidates.js';
-import { percentile } from '../../bench/eval/stats.js';
+import { percentile } from '../../sim/index.js';
 import { drawLines, type Series } from './charts.js';
 import { format, h } from './dom.js';
 import { STRATEGIES, type DemoSettings, type FusionKind, type Strategy } from './settings.js';

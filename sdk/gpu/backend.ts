@@ -97,7 +97,7 @@ class WebGpuBackend implements Backend {
 }
 
 /** Opens a device and builds the pipelines; throws with the reason when WebGPU cannot be had. */
-export async function createWebGpuBackend(_options: ResolvedOptions): Promise<Backend> {
+export async function createWebGpuBackend(): Promise<Backend> {
   let backend: WebGpuBackend | null = null;
   const planner = await GpuPlanner.open(() => backend?.onLost());
   backend = new WebGpuBackend(planner);

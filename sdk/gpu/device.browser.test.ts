@@ -49,7 +49,7 @@ describe('device loss', () => {
     const u = new Float64Array(dim).fill(0.1);
     const expected = new CpuPlanner().plan(pool, u, null, options);
 
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     expect((await backend.plan(pool, u, null, options)).poolIndex).toEqual(expected.poolIndex);
     expect(tracked.devices).toHaveLength(1);
 
@@ -111,7 +111,7 @@ describe('device loss', () => {
     const pool = poolOf(rows.slice(0, 300), dim);
     const u = new Float64Array(dim);
     const expected = new CpuPlanner().plan(pool, u, null, options);
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     await backend.plan(pool, u, null, options);
     tracked.devices[0]!.destroy();
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -143,7 +143,7 @@ describe('the WebGPU backend as a GPU citizen', () => {
 
     const options = resolveOptions({ embeddingDim: dim, lookahead });
     const pool = poolOf(rows, dim);
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     const u = new Float64Array(dim);
     await backend.plan(pool, u, null, options);
     const { buffers, bufferBytes } = backend.stats!;
