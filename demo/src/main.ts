@@ -123,7 +123,10 @@ async function main(): Promise<void> {
 
   const showInfo = async () => {
     try {
-      panel.showInfo(await ranker.info(), session);
+      const info = await ranker.info();
+      panel.showInfo(info, session);
+      // WebGPU opens in the background: look again until it is open or ruled out.
+      if (info.choice.state === 'measuring' && !info.choice.adapter) setTimeout(() => void showInfo(), 300);
     } catch (e) {
       panel.error(`could not read the reranker's info: ${message(e)}`);
     }
