@@ -164,11 +164,6 @@ export class Engine {
     return info;
   }
 
-  /** The interest vector `u` (a copy). */
-  interestState(): number[] {
-    return Array.from(this.interest);
-  }
-
   snapshot(): SessionSnapshot {
     return {
       version: 1,

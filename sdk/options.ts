@@ -135,6 +135,20 @@ export function resolveOptions(options: RerankerOptions = {}): ResolvedOptions {
   };
 }
 
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (typeof value === 'object' && value !== null) {
+    for (const field of Object.values(value)) deepFreeze(field);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Every option as `createReranker({})` resolves it (read-only): what a field left out takes.
+ * A classic fusion kind has no default `weights`; its `alpha` and `beta` default to 1 and 0.
+ */
+export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = /* @__PURE__ */ deepFreeze(resolveOptions());
+
 /** The options `configure()` may change on a live reranker. */
 export type TunableOptions = Pick<RerankerOptions, 'backend' | 'fusion' | 'lookahead' | 'personalization'>;
 

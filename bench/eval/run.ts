@@ -12,6 +12,7 @@ import type { LastShown } from '../../sdk/model/lookahead.js';
 import { validateBatch } from '../../sdk/model/validate.js';
 import { resolveOptions } from '../../sdk/options.js';
 import { randomRows } from '../../sdk/testing/instances.js';
+import { planExhaustive } from '../../sdk/testing/oracle.js';
 import { poolOf } from '../../sdk/testing/pool.js';
 import { runSession, STRATEGIES, type SessionConfig, type Strategy } from './session.js';
 import {
@@ -109,7 +110,7 @@ function optimalityGap() {
     }
     const u = new Float64Array(GAP.embeddingDim);
     const base = { embeddingDim: GAP.embeddingDim, lookahead: { depth: GAP.depth, shortlist: GAP.candidates } };
-    const optimum = planner.planExhaustive(pool, u, last, resolveOptions(base));
+    const optimum = planExhaustive(planner, pool, u, last, resolveOptions(base));
     GAP.beamWidths.forEach((beamWidth, w) => {
       const found = planner.plan(pool, u, last, resolveOptions({ ...base, lookahead: { ...base.lookahead, beamWidth } }));
       gaps[w]![n] = Math.max(0, (optimum.value - found.value) / optimum.value);

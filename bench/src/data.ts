@@ -1,4 +1,4 @@
-import type { Feedback } from '../../sdk/types.js';
+import type { Feedback } from 'swiperank';
 import { seededRandom } from '../../sim/index.js';
 
 /** A server page as columns, with every optional field present (what the bench ingests). */

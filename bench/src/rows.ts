@@ -1,6 +1,4 @@
-import { createReranker, type Reranker } from '../../sdk/index.js';
-import { resolveOptions } from '../../sdk/options.js';
-import type { Feedback, GpuStats, RerankerOptions } from '../../sdk/types.js';
+import { createReranker, DEFAULT_OPTIONS, type Feedback, type GpuStats, type Reranker, type RerankerOptions } from 'swiperank';
 import { createNaivePeer } from '../peers/naive.js';
 import type { Peer, PeerOptions } from '../peers/peer.js';
 import { createTfjsPeer, useTfjsBackend, type TfjsBackendName } from '../peers/tfjs.js';
@@ -155,8 +153,13 @@ async function peerSubject(peer: Peer, cols: PoolColumns, description: string): 
   };
 }
 
+/** What the SDK runs a cell with, every default filled in, for the peers to follow. */
 function peerOptions(cell: CellSpec): PeerOptions {
-  return resolveOptions(rerankerOptions(cell, 'cpu')) as PeerOptions;
+  const { embeddingDim, lookahead, timeoutMs } = rerankerOptions(cell, 'cpu');
+  return {
+    ...DEFAULT_OPTIONS, backend: 'cpu', embeddingDim: embeddingDim!, timeoutMs: timeoutMs!,
+    lookahead: { ...DEFAULT_OPTIONS.lookahead, ...lookahead },
+  } as PeerOptions;
 }
 
 async function startSubject(spec: RowSpec, cols: PoolColumns) {

@@ -1,4 +1,4 @@
-import { createReranker, type Reranker } from '../../sdk/index.js';
+import { createReranker, type Reranker } from 'swiperank';
 import { DEFAULT_USER, mixSeed, SimulatedUser, type CatalogItem } from '../../sim/index.js';
 import { CATALOG, catalog, REFILL_BELOW, type WireCandidate } from '../catalog.js';
 import { CandidateSource } from './candidates.js';

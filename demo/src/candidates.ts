@@ -1,4 +1,4 @@
-import { isSwiperankError, type CandidateRow, type IngestResult } from '../../sdk/index.js';
+import { isSwiperankError, type CandidateRow, type IngestResult } from 'swiperank';
 import { candidateRow } from '../../sim/index.js';
 import type { WireCandidate } from '../catalog.js';
 

@@ -1,4 +1,4 @@
-import { LIMITS, type Info, type Plan } from '../../sdk/index.js';
+import { LIMITS, type Info, type Plan } from 'swiperank';
 import type { WireCandidate } from '../catalog.js';
 import type { LaneProgress } from './autopilot.js';
 import type { DroppedRow } from './candidates.js';
@@ -100,10 +100,6 @@ export class Panel {
     );
     this.syncFields();
     window.addEventListener('resize', () => this.draw());
-  }
-
-  get planCount(): number {
-    return this.plans;
   }
 
   /** A plan the feed received; `roundTripMs` is measured on the page, around the call. */
