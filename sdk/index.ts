@@ -3,7 +3,7 @@ export { SwiperankError, isSwiperankError, type SwiperankErrorCode } from './err
 export { LIMITS } from './limits.js';
 export { DEFAULT_OPTIONS, type TunableOptions } from './options.js';
 export type {
-  BackendKind, CandidateBatch, GpuStats, CandidateColumns, CandidateRow, ClassicFusion, Feedback, FusionOptions,
+  BackendChoiceInfo, BackendKind, BackendMode, CandidateBatch, GpuStats, CandidateColumns, CandidateRow, ClassicFusion, Feedback, FusionOptions,
   Info, IngestResult, LookaheadOptions, MocFusion, Objectives, PersistenceStatus, PersonalizationOptions,
   Plan, PlanItem, RerankerOptions, ResolvedOptions,
 } from './types.js';

@@ -104,7 +104,10 @@ export class FeedApp {
 
   private async showInfo(): Promise<void> {
     try {
-      this.panel.showInfo(await this.reranker.info(), this.session);
+      const info = await this.reranker.info();
+      this.panel.showInfo(info, this.session);
+      // WebGPU opens in the background: look again until it is open or ruled out.
+      if (info.choice.state === 'measuring' && !info.choice.adapter) setTimeout(() => void this.showInfo(), 300);
     } catch (e) {
       this.panel.error(`could not read the reranker's info: ${message(e)}`);
     }
