@@ -3,6 +3,7 @@ import type { LastShown } from '../model/lookahead.js';
 import { clampedLogit } from '../model/personalize.js';
 import type { CandidatePool } from '../model/pool.js';
 import type { ResolvedOptions } from '../types.js';
+import { describeAdapter } from './adapter.js';
 import { GpuBuffers } from './buffers.js';
 import { createKernels, type Kernel } from './kernels.js';
 import {
@@ -65,6 +66,8 @@ export class GpuPlanner {
   private shownStaging = new Uint32Array(0);
   private vectorStaging = new Float32Array(0);
   private readonly params = new ArrayBuffer(PARAM_WORDS * 4);
+  /** The adapter is a fallback adapter (see gpu/adapter.ts), for `info().gpu`. */
+  isFallbackAdapter = false;
 
   private constructor(
     readonly device: GPUDevice,
@@ -103,10 +106,11 @@ export class GpuPlanner {
       maxBufferSize: adapter.limits.maxBufferSize,
     };
     const device = await adapter.requestDevice({ label: 'swiperank', requiredFeatures, requiredLimits });
-    const info = adapter.info;
-    const description = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unknown adapter';
+    const { description, isFallbackAdapter } = describeAdapter(adapter);
     try {
-      return new GpuPlanner(device, description, await createKernels(device), onLost);
+      const planner = new GpuPlanner(device, description, await createKernels(device), onLost);
+      planner.isFallbackAdapter = isFallbackAdapter;
+      return planner;
     } catch (e) {
       device.destroy();
       throw e;
