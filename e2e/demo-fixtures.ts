@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test as base, type Page, type TestInfo } from '@playwright/test';
+import type { Lane } from '../tools/browsers.js';
 
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 
@@ -91,8 +92,12 @@ export class Demo {
   }
 }
 
-/** Every demo spec fails on a console error or an uncaught page error. */
-export const test = base.extend<{ demo: Demo }>({
+/**
+ * Every demo spec fails on a console error or an uncaught page error. `lane` is the project's
+ * engine and capabilities (playwright.config.ts), for specs and `test.skip` conditions.
+ */
+export const test = base.extend<{ demo: Demo }, { lane: Lane }>({
+  lane: [async ({}, use, info) => use(info.project.metadata as Lane), { scope: 'worker' }],
   demo: async ({ page }, use, info) => {
     const problems: string[] = [];
     const demo = new Demo(page, info);
