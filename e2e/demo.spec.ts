@@ -16,7 +16,6 @@ test.describe('desktop', () => {
         adapter: await page.getByTestId('adapter').textContent(),
         fallback: await page.getByTestId('fallback-reason').textContent(),
       };
-      console.log(`[${lane.name}] ${lane.engine} ${browser.version()}, adapter: ${lane.hasWebGpu ? shown.adapter : 'no WebGPU'}; panel: ${JSON.stringify(shown)}`);
       if (!lane.hasWebGpu) {
         // The browser really has no adapter here, so the CPU backend is not a silent fallback.
         expect(await page.evaluate(async () => (await navigator.gpu?.requestAdapter()) ?? null)).toBeNull();
@@ -25,11 +24,15 @@ test.describe('desktop', () => {
         expect(shown.fallback).not.toBe('none');
       } else {
         expect(await page.evaluate(async () => Boolean(await navigator.gpu?.requestAdapter())), 'an adapter').toBe(true);
-        expect(shown.backend).toBe('webgpu');
+        // 'auto' plans on the CPU first and keeps WebGPU only where it measures faster.
+        expect(shown.backend).toMatch(/^(cpu|webgpu)$/);
         // Named by vendor and architecture (SwiftShader), or as a fallback adapter where it has no such strings.
-        expect(shown.adapter?.toLowerCase()).toContain(lane.adapterName);
+        await expect(page.getByTestId('adapter')).toContainText(new RegExp(lane.adapterName!, 'i'));
+        await expect(page.getByTestId('backend-choice')).toHaveText(/^auto, (measuring|decided): /);
         expect(shown.fallback).toBe('none');
       }
+      const adapter = lane.hasWebGpu ? await page.getByTestId('adapter').textContent() : 'no WebGPU';
+      console.log(`[${lane.name}] ${lane.engine} ${browser.version()}, adapter: ${adapter}; panel: ${JSON.stringify(shown)}`);
       await expect(page.getByTestId('plan-table').locator('tbody tr')).toHaveCount(4);
     });
 
@@ -54,7 +57,7 @@ test.describe('desktop', () => {
     expectRewards(before, 1);
 
     await test.step('a weight', async () => {
-      await page.getByTestId('fusion-wCvr').fill('8');
+      await demo.fill('fusion-wCvr', '8');
       await expect.poll(() => demo.planCount()).toBe(count + 1);
       const weighted = await demo.plan();
       expect(weighted).not.toEqual(before);
@@ -67,7 +70,7 @@ test.describe('desktop', () => {
     await demo.screenshot('panel');
 
     await test.step('the depth', async () => {
-      await page.getByTestId('lookahead-depth').fill('2');
+      await demo.fill('lookahead-depth', '2');
       await expect.poll(() => demo.planCount()).toBe(count + 3);
       await expect(page.getByTestId('plan-table').locator('tbody tr')).toHaveCount(2);
       // The feed goes on with the new settings: the next swipe's plan is two slots long too.
@@ -78,7 +81,7 @@ test.describe('desktop', () => {
     await test.step('a value the SDK refuses: the field goes back, the SDK\'s message shows beside it, nothing replans', async () => {
       const plans = await demo.planCount();
       const depth = page.getByTestId('lookahead-depth');
-      await depth.fill('0');
+      await demo.fill('lookahead-depth', '0');
       await expect(page.getByTestId('lookahead-depth-error')).toContainText('lookahead.depth');
       await expect(depth).toHaveValue('2');
       expect(await demo.planCount()).toBe(plans);
@@ -86,7 +89,7 @@ test.describe('desktop', () => {
       await demo.swipe('keys');
       expect(await demo.plan()).toHaveLength(2);
       // A value it takes clears the message.
-      await depth.fill('3');
+      await demo.fill('lookahead-depth', '3');
       await expect.poll(() => demo.planCount()).toBe(plans + 2);
       await expect(page.getByTestId('lookahead-depth-error')).toBeHidden();
       expect(await demo.plan()).toHaveLength(3);
@@ -170,6 +173,8 @@ test.describe('desktop', () => {
 
   test('stored records are not trusted: a forged on-screen item is not put back', async ({ demo, page }) => {
     await page.addInitScript(() => {
+      // Not in the initial about:blank, whose storage Firefox refuses ("The operation is insecure").
+      if (!location.protocol.startsWith('http')) return;
       // Only before the first load: the page's own saves must stand after that.
       if (sessionStorage.getItem('forged')) return;
       sessionStorage.setItem('forged', '1');

@@ -1,4 +1,4 @@
-import type { Feedback, PersonalizationOptions, ResolvedOptions } from '../../sdk/types.js';
+import type { Feedback, PersonalizationOptions, ResolvedOptions } from 'swiperank';
 import type { PoolColumns } from '../src/data.js';
 
 /** A plan as a peer computes it: ids first to show first, the sequence value, and its own timing. */

@@ -50,7 +50,7 @@ describe.runIf(lane.hasWebGpu)('device loss', () => {
     const u = new Float64Array(dim).fill(0.1);
     const expected = new CpuPlanner().plan(pool, u, null, options);
 
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     expect((await backend.plan(pool, u, null, options)).poolIndex).toEqual(expected.poolIndex);
     expect(tracked.devices).toHaveLength(1);
 
@@ -112,7 +112,7 @@ describe.runIf(lane.hasWebGpu)('device loss', () => {
     const pool = poolOf(rows.slice(0, 300), dim);
     const u = new Float64Array(dim);
     const expected = new CpuPlanner().plan(pool, u, null, options);
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     await backend.plan(pool, u, null, options);
     tracked.devices[0]!.destroy();
     // The backend's own `lost` handler was attached first, so it has run once this resolves
@@ -146,7 +146,7 @@ describe.runIf(lane.hasWebGpu)('the WebGPU backend as a GPU citizen', () => {
 
     const options = resolveOptions({ embeddingDim: dim, lookahead });
     const pool = poolOf(rows, dim);
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     const u = new Float64Array(dim);
     await backend.plan(pool, u, null, options);
     const { buffers, bufferBytes } = backend.stats!;
@@ -181,9 +181,16 @@ describe.runIf(lane.hasWebGpu)('the WebGPU backend as a GPU citizen', () => {
     restore = () => { GPU.prototype.requestAdapter = original; };
     await expect(createReranker({ backend: 'webgpu', worker: false })).rejects.toMatchObject({ code: 'WEBGPU_UNAVAILABLE' });
     const ranker = await createReranker({ backend: 'auto', worker: false });
-    const info = await ranker.info();
+    expect((await ranker.plan()).backend).toBe('cpu');
+    // WebGPU opens in the background: its failure is reported once it is known.
+    let info = await ranker.info();
+    while (info.choice.state === 'measuring') {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      info = await ranker.info();
+    }
     expect(info.backend).toBe('cpu');
     expect(info.fallbackReason).toMatch(/no WebGPU adapter/);
+    expect(info.choice.reason).toMatch(/^WebGPU is unavailable: no WebGPU adapter/);
     await ranker.dispose();
   });
 });
