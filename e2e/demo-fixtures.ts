@@ -39,6 +39,17 @@ export class Demo {
     return JSON.parse(await this.page.getByTestId('plan-table').locator('tbody').getAttribute('data-plan') ?? '[]');
   }
 
+  /**
+   * Types `value` into a field in place of what it holds. Locator.fill alone selects the old
+   * text first, and on Firefox (BiDi) that selection misses number inputs, so "20" + "4" became
+   * "204": the field is emptied first, without an input event, so the page sees one edit.
+   */
+  async fill(testId: string, value: string): Promise<void> {
+    const field = this.page.getByTestId(testId);
+    await field.evaluate((el: HTMLInputElement) => { el.value = ''; });
+    await field.fill(value);
+  }
+
   async setPanel(open: boolean): Promise<void> {
     const toggle = this.page.getByTestId('panel-toggle');
     if ((await toggle.getAttribute('aria-expanded') === 'true') !== open) await toggle.click();
