@@ -1,4 +1,5 @@
 import { expect, test, type SwipeBy } from './demo-fixtures.js';
+import { storedShownIds } from './demo-storage.js';
 
 test.describe('desktop', () => {
   test.use({ viewport: { width: 1280, height: 800 } });
@@ -217,17 +218,7 @@ test.describe('desktop', () => {
     const onScreen = await demo.currentId();
     const session = await page.getByTestId('session').textContent();
     // The SDK batches its IndexedDB writes; wait until the stored session has every swiped id.
-    await expect.poll(() => page.evaluate(async (name) => new Promise<string[]>((resolve) => {
-      const open = indexedDB.open(`swiperank:demo-${name}`);
-      open.onerror = () => resolve([]);
-      open.onsuccess = () => {
-        const db = open.result;
-        if (!db.objectStoreNames.contains('state')) return resolve([]);
-        const get = db.transaction('state').objectStore('state').get('session');
-        get.onsuccess = () => resolve((get.result as { shownIds?: string[] } | undefined)?.shownIds ?? []);
-        get.onerror = () => resolve([]);
-      };
-    }), session), { timeout: 10_000 }).toEqual(expect.arrayContaining(swiped));
+    await expect.poll(() => page.evaluate(storedShownIds, session), { timeout: 10_000 }).toEqual(expect.arrayContaining(swiped));
 
     await page.reload();
     await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 45_000 });
