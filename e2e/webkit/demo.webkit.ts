@@ -47,15 +47,26 @@ after(async () => {
   await new Promise<void>((resolve) => (demo ? demo.httpServer.close(() => resolve()) : resolve()));
 });
 
+/** Text content, as Playwright's text assertions read it (WebDriver's getText is '' off screen). */
 async function text(id: string): Promise<string> {
-  return (await browser.$(testId(id))).getText();
+  return browser.execute((sel) => document.querySelector(sel)?.textContent ?? '', testId(id));
 }
 
 async function attr(id: string, name: string): Promise<string | null> {
   return browser.execute((sel, n) => document.querySelector(sel)?.getAttribute(n) ?? null, testId(id), name);
 }
 
+/**
+ * The demo in a new session, as Playwright's fresh context per test gives: one WebDriver
+ * session serves every test here, so the demo's stored session and the SDK's IndexedDB go first.
+ */
 async function openDemo(): Promise<void> {
+  await browser.url(`${demoOrigin}/`);
+  await browser.execute(async () => {
+    localStorage.clear();
+    sessionStorage.clear();
+    for (const db of await indexedDB.databases()) if (db.name) indexedDB.deleteDatabase(db.name);
+  });
   await browser.url(`${demoOrigin}/`);
   await browser.waitUntil(async () => (await browser.execute(() => document.body.dataset.ready)) === 'true',
     { timeout: 45_000, interval: 100, timeoutMsg: 'the demo never got ready' });
