@@ -1,13 +1,11 @@
-// Stage 2: beam search over sequences of `depth` distinct shortlisted items. Each step
-// is `expand` (scores every (beam, unused candidate) pair in parallel), `keepBest` (each
-// beam's best beamWidth), `prune` (merges those sorted lists into the best beamWidth
-// overall and writes the new beams) and, but after the last step, `prepareStep`: the
-// continuation rows q(. | k) of new last items k (each row once a plan, as the CPU
-// memoises it) and each new beam's used-item bitmask, so that expand tests one bit instead
-// of walking the parent chain. Entries order by (score key, beam * L + candidate): ties
-// go to the lower flattened index. `writePlan` walks the best beam back and writes the
-// plan for readback. No workgroup memory: SwiftShader zero-fills it per workgroup at a
-// cost far above the work here.
+// Stage 2: beam search over sequences of `depth` distinct shortlisted items, two
+// dispatches a step. `expand` scores every (beam, unused candidate) pair in parallel,
+// with its continuation q(candidate | beam's last item) computed in place; `selectBeams`
+// (select.wgsl, one workgroup) keeps the best `kept` pairs as the next step's beams and
+// writes each one's used-item bitmask, so that expand tests one bit instead of walking
+// the parent chain; after the last step it walks the best beam back and writes the plan
+// for readback. Pairs order by (score key, beam * L + candidate): ties go to the lower
+// flattened index, as on the CPU.
 
 // A partial sequence: its value so far, the reach of its next slot, the continuation of
 // its last item, the last item (a shortlist position) and its parent beam one step back.
@@ -31,20 +29,16 @@ struct Beam {
 @group(0) @binding(5) var<storage, read> scalars: array<f32>;
 // (depth + 1) steps of beamWidth beams; step 0 is the empty sequence, implied.
 @group(0) @binding(6) var<storage, read_write> beams: array<Beam>;
-// Per beam, its best beamWidth candidates as (score key, beam * L + candidate), best first.
-@group(0) @binding(7) var<storage, read_write> beamTop: array<vec2u>;
-// Every (beam, candidate) pair of the step, at beam * L + candidate.
-@group(0) @binding(10) var<storage, read_write> candidates: array<vec2u>;
+// Two steps' (by parity) used-item bitmasks, ceil(L / 32) words per beam.
+@group(0) @binding(7) var<storage, read_write> masks: array<u32>;
+// Every (beam, candidate) pair of the step as (score key, beam * L + candidate).
+@group(0) @binding(8) var<storage, read_write> candidates: array<vec2u>;
+// The same pairs, read by selectBeams.
+@group(0) @binding(9) var<storage, read> keys: array<vec2u>;
 // q(candidate | beam's last item), per beam * L + candidate.
-@group(0) @binding(8) var<storage, read_write> continuation: array<f32>;
+@group(0) @binding(10) var<storage, read_write> continuation: array<f32>;
 // count, value, then per item: pool index, score, reward, continueProb, reach.
-@group(0) @binding(9) var<storage, read_write> planOut: array<u32>;
-// Per shortlist position k, its continuation row q(. | k) of L f32 bits, once filled; then
-// at L * L: the rows to fill after this step, their items (up to beamWidth), and per item
-// 1 once its row is filled or queued; then two steps' (by parity) used-item bitmasks,
-// ceil(L / 32) words per beam. One buffer: expand is at the 8 storage bindings a stage
-// may have by default.
-@group(0) @binding(11) var<storage, read_write> rowCache: array<u32>;
+@group(0) @binding(11) var<storage, read_write> planOut: array<u32>;
 
 fn beamAt(step: u32, index: u32) -> Beam {
   if (step == 0u) {
@@ -53,8 +47,8 @@ fn beamAt(step: u32, index: u32) -> Beam {
   return beams[step * plan.beamWidth + index];
 }
 
-// q(c | previous item): the previous item's category and its embedding (rows of dim4
-// vec4s in `vectors` at `previousRow`, else in shortEmbedding at `previous`).
+// q(c | previous item): the previous item's category and its embedding (the last shown
+// item's, in `vectors` after u, else shortlisted item `previous`'s in shortEmbedding).
 fn continueAfter(c: u32, previousCategory: u32, previousHasCategory: bool, previous: u32, afterItem: bool) -> f32 {
   let item = shortlist[c];
   var similarity = 0.0;
@@ -74,21 +68,19 @@ fn continueAfter(c: u32, previousCategory: u32, previousHasCategory: bool, previ
   return item.pSdr * (1.0 - plan.rho * max(0.0, similarity)) * (1.0 - select(0.0, plan.phi, sameCategory));
 }
 
-fn rowFill() -> u32 {
-  return plan.shortlist * plan.shortlist;
-}
-
-fn rowFlag(k: u32) -> u32 {
-  return rowFill() + 1u + plan.beamWidth + k;
-}
-
 fn maskWords() -> u32 {
   return (plan.shortlist + 31u) / 32u;
 }
 
 // The first word of the used-item mask of beam b after `step` steps.
 fn maskAt(step: u32, b: u32) -> u32 {
-  return rowFlag(plan.shortlist) + ((step & 1u) * plan.beamWidth + b) * maskWords();
+  return ((step & 1u) * plan.beamWidth + b) * maskWords();
+}
+
+// The beam key: what a partial sequence extended by `item` is ranked by after a step,
+// its value so far plus the tail at the reach of its next slot.
+fn beamKey(head: Beam, item: ShortlistItem, q: f32, tail: f32) -> f32 {
+  return head.value + head.reach * item.reward + head.reach * q * tail;
 }
 
 // workgroup_id.y is the beam, x * WORKGROUP + local index the candidate.
@@ -104,124 +96,60 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
   let flat = b * count + c;
   let head = beamAt(step, b);
   // Skip items already in this beam's sequence.
-  if (step > 0u && (rowCache[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u) {
+  if (step > 0u && (masks[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u) {
     candidates[flat] = LAST_KEY;
     return;
   }
   let item = shortlist[c];
   var q = item.pSdr;
   if (step > 0u) {
-    // Filled by prepareStep after the step that chose head.last.
-    q = bitcast<f32>(rowCache[head.last * count + c]);
-  } else {
-    // A new plan: no row is filled yet.
-    rowCache[rowFlag(c)] = 0u;
-    // The first step follows the last shown item, if any.
-    if (plan.hasLast != 0u) {
-      q = continueAfter(c, plan.lastCategory, plan.lastHasCategory != 0u, 0u, false);
-    }
+    let previous = shortlist[head.last];
+    q = continueAfter(c, previous.category, previous.hasCategory != 0u, head.last, true);
+  } else if (plan.hasLast != 0u) {
+    // The first step follows the last shown item.
+    q = continueAfter(c, plan.lastCategory, plan.lastHasCategory != 0u, 0u, false);
   }
   continuation[flat] = q;
-  candidates[flat] = vec2u(scoreKey(head.value + head.reach * item.reward + head.reach * q * scalars[0]), flat);
+  candidates[flat] = vec2u(scoreKey(beamKey(head, item, q, scalars[0])), flat);
 }
 
-// After prune of step t, for step t + 1: invocation w < kept * maskWords writes one word of
-// a new beam's mask (its parent's word, plus its last item); invocation c < L fills entry
-// c of every row queued by prune.
-@compute @workgroup_size(WORKGROUP)
-fn prepareStep(@builtin(global_invocation_id) gid: vec3u) {
+// The best `kept` pairs of the step become the next step's beams, best first, each with
+// its used-item mask (its parent's, plus its last item). After the last step: the plan.
+@compute @workgroup_size(SELECT_GROUP)
+fn selectBeams(@builtin(local_invocation_index) lid: u32) {
   let step = beamPass.step;
-  let words = maskWords();
-  let w = gid.x;
-  if (w < beamPass.kept * words) {
-    let n = w / words;
-    let word = w % words;
-    let beam = beams[(step + 1u) * plan.beamWidth + n];
-    var used = select(0u, 1u << (beam.last % 32u), beam.last / 32u == word);
-    if (step > 0u) {
-      used |= rowCache[maskAt(step, beam.parent) + word];
-    }
-    rowCache[maskAt(step + 1u, n) + word] = used;
-  }
-  let c = gid.x;
   let count = plan.shortlist;
-  if (c >= count) {
-    return;
-  }
-  let rows = rowCache[rowFill()];
-  for (var r = 0u; r < rows; r++) {
-    let k = rowCache[rowFill() + 1u + r];
-    let previous = shortlist[k];
-    rowCache[k * count + c] = bitcast<u32>(continueAfter(c, previous.category, previous.hasCategory != 0u, k, true));
-  }
-}
-
-// One invocation per beam keeps its best beamWidth, sorted, by insertion: a short
-// sequential walk beats a barrier-per-step sorting network where barriers are costly.
-// Four beams a workgroup: one SIMD group on SwiftShader, and the groups spread over the cores.
-@compute @workgroup_size(KEEP_GROUP)
-fn keepBest(@builtin(global_invocation_id) gid: vec3u) {
-  let b = gid.x;
-  if (b >= beamPass.beams) {
-    return;
-  }
-  let count = plan.shortlist;
-  let width = plan.beamWidth;
-  var top: array<vec2u, MAX_BEAM_WIDTH>;
-  var kept = 0u;
-  for (var c = 0u; c < count; c++) {
-    let entry = candidates[b * count + c];
-    if (entry.x == NONE || (kept == width && !precedes(entry, top[width - 1u]))) {
-      continue;
-    }
-    var at = min(kept, width - 1u);
-    while (at > 0u && precedes(entry, top[at - 1u])) {
-      top[at] = top[at - 1u];
-      at--;
-    }
-    top[at] = entry;
-    kept = min(kept + 1u, width);
-  }
-  for (var r = 0u; r < width; r++) {
-    beamTop[b * width + r] = select(LAST_KEY, top[r], r < kept);
-  }
-}
-
-// The best `kept` of all beams' sorted lists, by a k-way merge: at most 64 x 64 comparisons.
-@compute @workgroup_size(1)
-fn prune() {
-  let step = beamPass.step;
-  let width = plan.beamWidth;
-  var heads: array<u32, MAX_BEAM_WIDTH>;
-  var rows = 0u;
-  for (var n = 0u; n < beamPass.kept; n++) {
-    var best = LAST_KEY;
-    var winner = 0u;
-    for (var list = 0u; list < beamPass.beams; list++) {
-      if (heads[list] < width) {
-        let entry = beamTop[list * width + heads[list]];
-        if (precedes(entry, best)) {
-          best = entry;
-          winner = list;
+  let kept = beamPass.kept;
+  let last = step + 1u == plan.depth;
+  selectTop(beamPass.beams * count, kept, lid);
+  for (var j = lid; j < kept; j += SELECT_GROUP) {
+    let n = rankOf(j, kept);
+    let flat = chosen[j].y;
+    let b = flat / count;
+    let c = flat % count;
+    let parent = beamAt(step, b);
+    let q = continuation[flat];
+    beams[(step + 1u) * plan.beamWidth + n] = Beam(
+      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, b, 0u, 0u);
+    if (!last) {
+      for (var w = 0u; w < maskWords(); w++) {
+        var used = select(0u, 1u << (c % 32u), c / 32u == w);
+        if (step > 0u) {
+          used |= masks[maskAt(step, b) + w];
         }
+        masks[maskAt(step + 1u, n) + w] = used;
       }
     }
-    heads[winner] += 1u;
-    let parent = beamAt(step, winner);
-    let c = best.y % plan.shortlist;
-    let q = continuation[best.y];
-    beams[(step + 1u) * width + n] = Beam(
-      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, winner, 0u, 0u);
-    if (rowCache[rowFlag(c)] == 0u) {
-      rowCache[rowFlag(c)] = 1u;
-      rowCache[rowFill() + 1u + rows] = c;
-      rows++;
+  }
+  if (last) {
+    storageBarrier();
+    if (lid == 0u) {
+      writePlan();
     }
   }
-  rowCache[rowFill()] = rows;
 }
 
-@compute @workgroup_size(1)
+// Walks the best beam of the last step back and writes the plan for readback.
 fn writePlan() {
   let depth = plan.depth;
   var items: array<u32, MAX_DEPTH>;

@@ -1,6 +1,7 @@
 import beamSource from '../../shaders/beam.wgsl?raw';
 import commonSource from '../../shaders/common.wgsl?raw';
 import fuseSource from '../../shaders/fuse.wgsl?raw';
+import selectSource from '../../shaders/select.wgsl?raw';
 import shortlistSource from '../../shaders/shortlist.wgsl?raw';
 import sortSource from '../../shaders/sort.wgsl?raw';
 import { SHADER_CONSTANTS, type BufferName, type KernelName } from './schedule.js';
@@ -21,6 +22,8 @@ function moduleSource(name: ModuleName): AssembledModule {
     { file: 'constants (sdk/gpu/schedule.ts)', text: CONSTANTS },
     { file: 'common.wgsl', text: commonSource },
     { file: `${name}.wgsl`, text: SOURCES[name] },
+    // Stage 1 and every beam step select their top k the same way.
+    ...(name === 'shortlist' || name === 'beam' ? [{ file: 'select.wgsl', text: selectSource }] : []),
   ]);
 }
 
@@ -57,7 +60,7 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
     module: 'sort',
     bindings: [[0, 'pass', 'passes'], [1, 'read', 'stageKeys'], [2, 'write', 'sortScratch'], [3, 'write', 'digitCounts']],
   },
-  gather: {
+  selectShortlist: {
     module: 'shortlist',
     bindings: [[0, 'uniform', 'plan'], [1, 'read', 'slots'], [2, 'read', 'embedding'], [3, 'read', 'fused'],
       [4, 'read', 'stageKeys'], [5, 'write', 'shortlist'], [6, 'write', 'shortEmbedding'], [7, 'write', 'scalars']],
@@ -65,27 +68,14 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   expand: {
     module: 'beam',
     bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'],
-      [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [8, 'write', 'continuation'],
-      [10, 'write', 'candidates'], [11, 'write', 'rowCache']],
+      [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [7, 'write', 'masks'],
+      [8, 'write', 'candidates'], [10, 'write', 'continuation']],
   },
-  prepareStep: {
+  selectBeams: {
     module: 'beam',
-    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'],
-      [4, 'read', 'shortEmbedding'], [6, 'write', 'beams'], [11, 'write', 'rowCache']],
-  },
-  keepBest: {
-    module: 'beam',
-    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [7, 'write', 'beamTop'], [10, 'write', 'candidates']],
-  },
-  prune: {
-    module: 'beam',
-    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [3, 'read', 'shortlist'], [6, 'write', 'beams'],
-      [7, 'write', 'beamTop'], [8, 'write', 'continuation'], [11, 'write', 'rowCache']],
-  },
-  writePlan: {
-    module: 'beam',
-    bindings: [[1, 'uniform', 'plan'], [3, 'read', 'shortlist'], [5, 'read', 'scalars'], [6, 'write', 'beams'],
-      [9, 'write', 'planOut']],
+    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [3, 'read', 'shortlist'], [5, 'read', 'scalars'],
+      [6, 'write', 'beams'], [7, 'write', 'masks'], [9, 'read', 'candidates'], [10, 'write', 'continuation'],
+      [11, 'write', 'planOut']],
   },
 };
 

@@ -19,12 +19,12 @@ export const SHADER_CONSTANTS = {
   RADIX_GROUP: 8,
   /** Invocations per workgroup of the data-parallel kernels. */
   WORKGROUP: 64,
-  /** Beams per workgroup of keepBest. */
-  KEEP_GROUP: 4,
+  /** Invocations of the one workgroup that selects a top k (select.wgsl): one per digit value. */
+  SELECT_GROUP: 256,
+  /** Most entries a top-k select keeps: the longest shortlist (a beam step keeps fewer). */
+  MAX_SELECT: LIMITS.shortlistMax,
   /** Longest plan the output buffer holds. */
   MAX_DEPTH: LIMITS.depth.max,
-  /** Widest beam keepBest and prune hold in private arrays. */
-  MAX_BEAM_WIDTH: LIMITS.beamWidth.max,
   /** `PlanParams.fusionKind`, by `fusion.kind`. */
   FUSION_MOC: 0,
   FUSION_WEIGHTED_SUM: 1,
@@ -32,18 +32,18 @@ export const SHADER_CONSTANTS = {
   FUSION_RANK: 3,
 } as const;
 
-export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, KEEP_GROUP, MAX_DEPTH } = SHADER_CONSTANTS;
+export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, MAX_DEPTH } = SHADER_CONSTANTS;
 
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
   | 'radixCount' | 'radixScan' | 'radixScatter'
-  | 'gather' | 'expand' | 'keepBest' | 'prune' | 'prepareStep' | 'writePlan';
+  | 'selectShortlist' | 'expand' | 'selectBeams';
 
 export type BufferName =
   | 'plan' | 'passes' | 'slots' | 'embedding' | 'shown' | 'vectors' | 'fused'
   | 'stageKeys' | 'rankKeys' | 'ranks' | 'sortScratch' | 'digitCounts'
-  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'beamTop' | 'candidates' | 'continuation'
-  | 'rowCache' | 'planOut';
+  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'masks' | 'candidates' | 'continuation'
+  | 'planOut';
 
 /** Mirrors `struct Pass` in shaders/common.wgsl, field for field. */
 export interface PassParams {
@@ -119,26 +119,20 @@ export function buildSchedule(shape: PlanShape): Schedule {
     dispatches.push({ kernel: 'rankScatter', x: groups(size), y: 3 });
     dispatches.push({ kernel: 'rankScore', x: groups(size), y: 1 });
   }
-  // Stage 1: the whole pool sorted by fused score; the shortlist is its head.
-  radixSort('stageKeys', 1);
-  dispatches.push({ kernel: 'gather', x: groups(shortlist), y: 1 });
+  // Stage 1: the top `shortlist` of the pool, selected and ranked in one workgroup.
+  dispatches.push({ kernel: 'selectShortlist', x: 1, y: 1 });
 
   // Stage 2: the beams alive after step t are known in advance: min(W, beams * unused items).
   let beams = 1;
   for (let step = 0; step < depth; step++) {
     const kept = Math.min(beamWidth, beams * (shortlist - step));
-    const expandPass = pass({ step, beams });
-    dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: expandPass });
-    dispatches.push({ kernel: 'keepBest', x: Math.ceil(beams / KEEP_GROUP), y: 1, pass: expandPass });
-    const prunePass = pass({ step, beams, kept });
-    dispatches.push({ kernel: 'prune', x: 1, y: 1, pass: prunePass });
-    // The rows and used-item masks the next step reads; the last step has no next.
-    const maskWords = kept * Math.ceil(shortlist / 32);
-    if (step + 1 < depth) dispatches.push({ kernel: 'prepareStep', x: groups(Math.max(shortlist, maskWords)), y: 1, pass: prunePass });
+    const at = pass({ step, beams, kept });
+    dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: at });
+    dispatches.push({ kernel: 'selectBeams', x: 1, y: 1, pass: at });
     beams = kept;
   }
-  dispatches.push({ kernel: 'writePlan', x: 1, y: 1 });
 
-  const segments = rank ? 3 : 1;
+  // Only `rank` sorts: its three objectives, one segment each.
+  const segments = rank ? 3 : 0;
   return { sortEntries: segments * size, digitWords: segments * RADIX * (blocks + 1), passes, dispatches };
 }

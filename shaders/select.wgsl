@@ -1,0 +1,116 @@
+// Top-k select in one workgroup, shared by stage 1 (the shortlist out of the pool) and
+// every beam step (the kept beams out of all (beam, candidate) pairs). Entries are
+// (score key, index) pairs, all distinct, and the order is the one of `precedes`: higher
+// score first, then lower index, so ties go to the lower index exactly as on the CPU.
+//
+// An MSB-first radix select on the 64-bit key, 8 bits a round: each round histograms
+// the digit of the entries that still match the threshold's prefix, and one invocation
+// walks the 256 counts to the digit where the k-th entry lies. It stops as soon as every
+// entry matching the prefix is needed. Then the k entries at or below the threshold are
+// compacted into `chosen` (in no order) and each is ranked by counting the chosen entries
+// that precede it: k <= 1,024, so no sort network and its barriers are needed.
+// The module declares `keys` (the entries) before this file.
+
+var<workgroup> histograms: array<array<atomic<u32>, RADIX>, 2>;
+var<workgroup> chosen: array<vec2u, MAX_SELECT>;
+var<workgroup> chosenCount: atomic<u32>;
+// Round results, read back with workgroupUniformLoad so that every invocation branches alike.
+var<workgroup> roundDigit: u32;
+var<workgroup> roundNeed: u32;
+var<workgroup> roundDone: u32;
+
+// The digit of `round` (0-3 from the score key's high byte down, 4-7 the same in the index).
+fn digitOf(entry: vec2u, round: u32) -> u32 {
+  let word = select(entry.y, entry.x, round < 4u);
+  return (word >> (24u - 8u * (round % 4u))) & (RADIX - 1u);
+}
+
+// `digit` in its place in the key for `round`; of RADIX - 1, the round's mask.
+fn digitBits(digit: u32, round: u32) -> vec2u {
+  let bits = digit << (24u - 8u * (round % 4u));
+  return select(vec2u(0u, bits), vec2u(bits, 0u), round < 4u);
+}
+
+// Entries with (entry & mask) <= prefix, mask covering the rounds resolved so far.
+fn atOrBelow(entry: vec2u, prefix: vec2u, mask: vec2u) -> bool {
+  let masked = entry & mask;
+  return precedes(masked, prefix) || all(masked == prefix);
+}
+
+// Leaves the best k of keys[0..count) in chosen[0..k), in no order; k >= 1, k <= count.
+// Called by all SELECT_GROUP invocations of one workgroup, in uniform control flow.
+fn selectTop(count: u32, k: u32, lid: u32) {
+  let chunk = (count + SELECT_GROUP - 1u) / SELECT_GROUP;
+  let begin = min(lid * chunk, count);
+  let end = min(begin + chunk, count);
+  atomicStore(&histograms[0][lid], 0u);
+  if (lid == 0u) {
+    atomicStore(&chosenCount, 0u);
+  }
+  workgroupBarrier();
+  var prefix = vec2u(0u, 0u);
+  var mask = vec2u(0u, 0u);
+  var need = k;
+  // Which of the two histograms counts this round: the other is cleared meanwhile.
+  var counts = 0u;
+  for (var round = 0u; round < 8u; round++) {
+    let digits = digitBits(RADIX - 1u, round);
+    // Index digits above the largest index are 0 in every entry: nothing to count.
+    if (round >= 4u && ((count - 1u) & digits.y) == 0u) {
+      mask |= digits;
+      continue;
+    }
+    for (var i = begin; i < end; i++) {
+      let entry = keys[i];
+      if (all((entry & mask) == prefix)) {
+        atomicAdd(&histograms[counts][digitOf(entry, round)], 1u);
+      }
+    }
+    workgroupBarrier();
+    // The other histogram is idle until the next round: clear it now.
+    atomicStore(&histograms[1u - counts][lid], 0u);
+    if (lid == 0u) {
+      var below = 0u;
+      var digit = 0u;
+      loop {
+        let n = atomicLoad(&histograms[counts][digit]);
+        if (below + n >= need || digit == RADIX - 1u) {
+          roundDone = select(0u, 1u, below + n == need);
+          break;
+        }
+        below += n;
+        digit++;
+      }
+      roundDigit = digit;
+      roundNeed = need - below;
+    }
+    let digit = workgroupUniformLoad(&roundDigit);
+    need = workgroupUniformLoad(&roundNeed);
+    prefix |= digitBits(digit, round);
+    mask |= digits;
+    counts = 1u - counts;
+    if (workgroupUniformLoad(&roundDone) != 0u) {
+      break;
+    }
+  }
+  for (var i = begin; i < end; i++) {
+    let entry = keys[i];
+    if (atOrBelow(entry, prefix, mask)) {
+      let at = atomicAdd(&chosenCount, 1u);
+      if (at < MAX_SELECT) {
+        chosen[at] = entry;
+      }
+    }
+  }
+  workgroupBarrier();
+}
+
+// Where chosen[j] ranks among chosen[0..k): how many of them precede it.
+fn rankOf(j: u32, k: u32) -> u32 {
+  let entry = chosen[j];
+  var rank = 0u;
+  for (var m = 0u; m < k; m++) {
+    rank += select(0u, 1u, precedes(chosen[m], entry));
+  }
+  return rank;
+}
