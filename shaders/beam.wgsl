@@ -1,10 +1,9 @@
 // Stage 2: beam search over sequences of `depth` distinct shortlisted items, two
-// dispatches a step. `expand` scores every (beam, unused candidate) pair in parallel,
-// with its continuation q(candidate | beam's last item) computed in place; `selectBeams`
-// (select.wgsl, one workgroup) keeps the best `kept` pairs as the next step's beams and
-// writes each one's used-item bitmask, so that expand tests one bit instead of walking
-// the parent chain; after the last step it walks the best beam back and writes the plan
-// for readback. Pairs order by (score key, beam * L + candidate): ties go to the lower
+// dispatches a step. `expand` scores every (beam, unused candidate) pair in parallel;
+// `selectBeams` (one workgroup) keeps the best `kept` pairs as the next step's beams and
+// prepares the next step: each beam's used-item bitmask, so that expand tests one bit
+// instead of walking the parent chain, and the continuation rows of new last items.
+// After the last step it walks the best beam back and writes the plan for readback. Pairs order by (score key, beam * L + candidate): ties go to the lower
 // flattened index, as on the CPU.
 
 // A partial sequence: its value so far, the reach of its next slot, the continuation of
@@ -29,12 +28,15 @@ struct Beam {
 @group(0) @binding(5) var<storage, read> scalars: array<f32>;
 // (depth + 1) steps of beamWidth beams; step 0 is the empty sequence, implied.
 @group(0) @binding(6) var<storage, read_write> beams: array<Beam>;
-// Two steps' (by parity) used-item bitmasks, ceil(L / 32) words per beam.
-@group(0) @binding(7) var<storage, read_write> masks: array<u32>;
-// Every (beam, candidate) pair of the step as (score key, beam * L + candidate).
+// Per shortlist position k, its continuation row q(. | k) of L f32 bits, once filled; then
+// at L * L: the rows to fill after this step, their items (up to beamWidth), and per item
+// 1 once its row is filled or queued; then two steps' (by parity) used-item bitmasks,
+// ceil(L / 32) words per beam. One buffer, as `candidates` below: selectBeams is at the 8
+// storage bindings a stage may have by default.
+@group(0) @binding(7) var<storage, read_write> rowCache: array<u32>;
+// Every (beam, candidate) pair of the step as (score key, beam * L + candidate); then from
+// beamWidth * L, per beam its best beamWidth pairs, best first.
 @group(0) @binding(8) var<storage, read_write> candidates: array<vec2u>;
-// The same pairs, read by selectBeams.
-@group(0) @binding(9) var<storage, read> keys: array<vec2u>;
 // q(candidate | beam's last item), per beam * L + candidate.
 @group(0) @binding(10) var<storage, read_write> continuation: array<f32>;
 // count, value, then per item: pool index, score, reward, continueProb, reach.
@@ -47,25 +49,42 @@ fn beamAt(step: u32, index: u32) -> Beam {
   return beams[step * plan.beamWidth + index];
 }
 
-// q(c | previous item): the previous item's category and its embedding (the last shown
-// item's, in `vectors` after u, else shortlisted item `previous`'s in shortEmbedding).
-fn continueAfter(c: u32, previousCategory: u32, previousHasCategory: bool, previous: u32, afterItem: bool) -> f32 {
+// q(c | previous item), from the previous item's category and its similarity to c.
+fn continueProb(c: u32, previousCategory: u32, previousHasCategory: bool, similarity: f32) -> f32 {
   let item = shortlist[c];
-  var similarity = 0.0;
-  if (plan.rho != 0.0) {
-    let dim4 = plan.dim4;
-    for (var d = 0u; d < dim4; d++) {
-      var other: vec4f;
-      if (afterItem) {
-        other = shortEmbedding[previous * dim4 + d];
-      } else {
-        other = vectors[dim4 + d];
-      }
-      similarity += dot(shortEmbedding[c * dim4 + d], other);
-    }
-  }
   let sameCategory = previousHasCategory && item.hasCategory != 0u && item.category == previousCategory;
   return item.pSdr * (1.0 - plan.rho * max(0.0, similarity)) * (1.0 - select(0.0, plan.phi, sameCategory));
+}
+
+// q(c | shortlisted item k).
+fn continueAfterItem(c: u32, k: u32) -> f32 {
+  var similarity = 0.0;
+  if (plan.rho != 0.0) {
+    for (var d = 0u; d < plan.dim4; d++) {
+      similarity += dot(shortEmbedding[c * plan.dim4 + d], shortEmbedding[k * plan.dim4 + d]);
+    }
+  }
+  let previous = shortlist[k];
+  return continueProb(c, previous.category, previous.hasCategory != 0u, similarity);
+}
+
+// q(c | the last shown item), whose embedding follows u in `vectors`.
+fn continueAfterShown(c: u32) -> f32 {
+  var similarity = 0.0;
+  if (plan.rho != 0.0) {
+    for (var d = 0u; d < plan.dim4; d++) {
+      similarity += dot(shortEmbedding[c * plan.dim4 + d], vectors[plan.dim4 + d]);
+    }
+  }
+  return continueProb(c, plan.lastCategory, plan.lastHasCategory != 0u, similarity);
+}
+
+fn rowFill() -> u32 {
+  return plan.shortlist * plan.shortlist;
+}
+
+fn rowFlag(k: u32) -> u32 {
+  return rowFill() + 1u + plan.beamWidth + k;
 }
 
 fn maskWords() -> u32 {
@@ -74,7 +93,12 @@ fn maskWords() -> u32 {
 
 // The first word of the used-item mask of beam b after `step` steps.
 fn maskAt(step: u32, b: u32) -> u32 {
-  return ((step & 1u) * plan.beamWidth + b) * maskWords();
+  return rowFlag(plan.shortlist) + ((step & 1u) * plan.beamWidth + b) * maskWords();
+}
+
+// Where beam b's best pairs start in `candidates`.
+fn beamTopAt(b: u32) -> u32 {
+  return plan.beamWidth * (plan.shortlist + b);
 }
 
 // The beam key: what a partial sequence extended by `item` is ranked by after a step,
@@ -96,57 +120,119 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
   let flat = b * count + c;
   let head = beamAt(step, b);
   // Skip items already in this beam's sequence.
-  if (step > 0u && (masks[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u) {
+  if (step > 0u && (rowCache[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u) {
     candidates[flat] = LAST_KEY;
     return;
   }
   let item = shortlist[c];
   var q = item.pSdr;
   if (step > 0u) {
-    let previous = shortlist[head.last];
-    q = continueAfter(c, previous.category, previous.hasCategory != 0u, head.last, true);
-  } else if (plan.hasLast != 0u) {
-    // The first step follows the last shown item.
-    q = continueAfter(c, plan.lastCategory, plan.lastHasCategory != 0u, 0u, false);
+    // Filled by selectBeams after the step that chose head.last.
+    q = bitcast<f32>(rowCache[head.last * count + c]);
+  } else {
+    // A new plan: no row is filled yet.
+    rowCache[rowFlag(c)] = 0u;
+    // The first step follows the last shown item, if any.
+    if (plan.hasLast != 0u) {
+      q = continueAfterShown(c);
+    }
   }
   continuation[flat] = q;
   candidates[flat] = vec2u(scoreKey(beamKey(head, item, q, scalars[0])), flat);
 }
 
-// The best `kept` pairs of the step become the next step's beams, best first, each with
-// its used-item mask (its parent's, plus its last item). After the last step: the plan.
-@compute @workgroup_size(SELECT_GROUP)
+// The best `kept` pairs of the step become the next step's beams, best first; after the
+// last step, the plan. Else the next step's inputs: each new beam's used-item mask (its
+// parent's, plus its last item) and the continuation rows q(. | k) of new last items k,
+// each row once a plan, as the CPU memoises it. Each invocation keeps its beams' best
+// beamWidth pairs, sorted, by insertion (a short sequential walk beats a barrier-per-step
+// network where barriers are costly), one invocation merges those lists, and all fill.
+@compute @workgroup_size(KEEP_GROUP)
 fn selectBeams(@builtin(local_invocation_index) lid: u32) {
   let step = beamPass.step;
   let count = plan.shortlist;
-  let kept = beamPass.kept;
-  let last = step + 1u == plan.depth;
-  selectTop(beamPass.beams * count, kept, lid);
-  for (var j = lid; j < kept; j += SELECT_GROUP) {
-    let n = rankOf(j, kept);
-    let flat = chosen[j].y;
-    let b = flat / count;
-    let c = flat % count;
-    let parent = beamAt(step, b);
-    let q = continuation[flat];
-    beams[(step + 1u) * plan.beamWidth + n] = Beam(
-      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, b, 0u, 0u);
-    if (!last) {
-      for (var w = 0u; w < maskWords(); w++) {
-        var used = select(0u, 1u << (c % 32u), c / 32u == w);
-        if (step > 0u) {
-          used |= masks[maskAt(step, b) + w];
-        }
-        masks[maskAt(step + 1u, n) + w] = used;
+  let width = plan.beamWidth;
+  for (var b = lid; b < beamPass.beams; b += KEEP_GROUP) {
+    var top: array<vec2u, MAX_BEAM_WIDTH>;
+    var kept = 0u;
+    for (var c = 0u; c < count; c++) {
+      let entry = candidates[b * count + c];
+      if (entry.x == NONE || (kept == width && !precedes(entry, top[width - 1u]))) {
+        continue;
       }
+      var at = min(kept, width - 1u);
+      while (at > 0u && precedes(entry, top[at - 1u])) {
+        top[at] = top[at - 1u];
+        at--;
+      }
+      top[at] = entry;
+      kept = min(kept + 1u, width);
+    }
+    for (var r = 0u; r < width; r++) {
+      candidates[beamTopAt(b) + r] = select(LAST_KEY, top[r], r < kept);
     }
   }
-  if (last) {
-    storageBarrier();
+  storageBarrier();
+  if (lid == 0u) {
+    mergeBeams(step);
+  }
+  if (step + 1u == plan.depth) {
     if (lid == 0u) {
       writePlan();
     }
+    return;
   }
+  storageBarrier();
+  let words = maskWords();
+  for (var w = lid; w < beamPass.kept * words; w += KEEP_GROUP) {
+    let n = w / words;
+    let word = w % words;
+    let beam = beams[(step + 1u) * width + n];
+    var used = select(0u, 1u << (beam.last % 32u), beam.last / 32u == word);
+    if (step > 0u) {
+      used |= rowCache[maskAt(step, beam.parent) + word];
+    }
+    rowCache[maskAt(step + 1u, n) + word] = used;
+  }
+  let rows = rowCache[rowFill()];
+  for (var e = lid; e < rows * count; e += KEEP_GROUP) {
+    let k = rowCache[rowFill() + 1u + e / count];
+    let c = e % count;
+    rowCache[k * count + c] = bitcast<u32>(continueAfterItem(c, k));
+  }
+}
+
+// The best `kept` of all beams' sorted lists, by a k-way merge (at most 64 x 64
+// comparisons), written as the beams after `step`; the rows the next step needs queued.
+fn mergeBeams(step: u32) {
+  let width = plan.beamWidth;
+  var heads: array<u32, MAX_BEAM_WIDTH>;
+  var rows = 0u;
+  for (var n = 0u; n < beamPass.kept; n++) {
+    var best = LAST_KEY;
+    var winner = 0u;
+    for (var list = 0u; list < beamPass.beams; list++) {
+      if (heads[list] < width) {
+        let entry = candidates[beamTopAt(list) + heads[list]];
+        if (precedes(entry, best)) {
+          best = entry;
+          winner = list;
+        }
+      }
+    }
+    heads[winner] += 1u;
+    let parent = beamAt(step, winner);
+    let c = best.y % plan.shortlist;
+    let q = continuation[best.y];
+    beams[(step + 1u) * width + n] = Beam(
+      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, winner, 0u, 0u);
+    if (rowCache[rowFlag(c)] == 0u) {
+      rowCache[rowFlag(c)] = 1u;
+      rowCache[rowFill() + 1u + rows] = c;
+      rows++;
+    }
+  }
+  rowCache[rowFill()] = rows;
 }
 
 // Walks the best beam of the last step back and writes the plan for readback.

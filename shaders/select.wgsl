@@ -14,10 +14,9 @@
 var<workgroup> histograms: array<array<atomic<u32>, RADIX>, 2>;
 var<workgroup> chosen: array<vec2u, MAX_SELECT>;
 var<workgroup> chosenCount: atomic<u32>;
-// Round results, read back with workgroupUniformLoad so that every invocation branches alike.
-var<workgroup> roundDigit: u32;
-var<workgroup> roundNeed: u32;
-var<workgroup> roundDone: u32;
+// A round's result (digit, entries still needed, 1 when all of the digit's are needed), read
+// back with one workgroupUniformLoad so that every invocation branches alike.
+var<workgroup> roundResult: vec3u;
 
 // The digit of `round` (0-3 from the score key's high byte down, 4-7 the same in the index).
 fn digitOf(entry: vec2u, round: u32) -> u32 {
@@ -43,7 +42,9 @@ fn selectTop(count: u32, k: u32, lid: u32) {
   let chunk = (count + SELECT_GROUP - 1u) / SELECT_GROUP;
   let begin = min(lid * chunk, count);
   let end = min(begin + chunk, count);
-  atomicStore(&histograms[0][lid], 0u);
+  for (var d = lid; d < RADIX; d += SELECT_GROUP) {
+    atomicStore(&histograms[0][d], 0u);
+  }
   if (lid == 0u) {
     atomicStore(&chosenCount, 0u);
   }
@@ -68,28 +69,29 @@ fn selectTop(count: u32, k: u32, lid: u32) {
     }
     workgroupBarrier();
     // The other histogram is idle until the next round: clear it now.
-    atomicStore(&histograms[1u - counts][lid], 0u);
+    for (var d = lid; d < RADIX; d += SELECT_GROUP) {
+      atomicStore(&histograms[1u - counts][d], 0u);
+    }
     if (lid == 0u) {
       var below = 0u;
       var digit = 0u;
       loop {
         let n = atomicLoad(&histograms[counts][digit]);
         if (below + n >= need || digit == RADIX - 1u) {
-          roundDone = select(0u, 1u, below + n == need);
+          roundResult = vec3u(digit, need - below, select(0u, 1u, below + n == need));
           break;
         }
         below += n;
         digit++;
       }
-      roundDigit = digit;
-      roundNeed = need - below;
     }
-    let digit = workgroupUniformLoad(&roundDigit);
-    need = workgroupUniformLoad(&roundNeed);
+    let result = workgroupUniformLoad(&roundResult);
+    let digit = result.x;
+    need = result.y;
     prefix |= digitBits(digit, round);
     mask |= digits;
     counts = 1u - counts;
-    if (workgroupUniformLoad(&roundDone) != 0u) {
+    if (result.z != 0u) {
       break;
     }
   }

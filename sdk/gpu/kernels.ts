@@ -22,8 +22,7 @@ function moduleSource(name: ModuleName): AssembledModule {
     { file: 'constants (sdk/gpu/schedule.ts)', text: CONSTANTS },
     { file: 'common.wgsl', text: commonSource },
     { file: `${name}.wgsl`, text: SOURCES[name] },
-    // Stage 1 and every beam step select their top k the same way.
-    ...(name === 'shortlist' || name === 'beam' ? [{ file: 'select.wgsl', text: selectSource }] : []),
+    ...(name === 'shortlist' ? [{ file: 'select.wgsl', text: selectSource }] : []),
   ]);
 }
 
@@ -68,14 +67,14 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   expand: {
     module: 'beam',
     bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [2, 'read', 'vectors'], [3, 'read', 'shortlist'],
-      [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [7, 'write', 'masks'],
+      [4, 'read', 'shortEmbedding'], [5, 'read', 'scalars'], [6, 'write', 'beams'], [7, 'write', 'rowCache'],
       [8, 'write', 'candidates'], [10, 'write', 'continuation']],
   },
   selectBeams: {
     module: 'beam',
-    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [3, 'read', 'shortlist'], [5, 'read', 'scalars'],
-      [6, 'write', 'beams'], [7, 'write', 'masks'], [9, 'read', 'candidates'], [10, 'write', 'continuation'],
-      [11, 'write', 'planOut']],
+    bindings: [[0, 'pass', 'passes'], [1, 'uniform', 'plan'], [3, 'read', 'shortlist'], [4, 'read', 'shortEmbedding'],
+      [5, 'read', 'scalars'], [6, 'write', 'beams'], [7, 'write', 'rowCache'], [8, 'write', 'candidates'],
+      [10, 'write', 'continuation'], [11, 'write', 'planOut']],
   },
 };
 

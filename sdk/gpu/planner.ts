@@ -256,9 +256,10 @@ export class GpuPlanner {
     ensure('shortEmbedding', shortlist * dim4 * 16, STORAGE);
     ensure('scalars', 16, STORAGE);
     ensure('beams', (depth + 1) * beamWidth * 32, STORAGE);
-    ensure('masks', 2 * beamWidth * Math.ceil(shortlist / 32) * 4, STORAGE);
     ensure('continuation', beamWidth * shortlist * 4, STORAGE);
-    ensure('candidates', beamWidth * shortlist * 8, STORAGE);
+    ensure('candidates', beamWidth * (shortlist + beamWidth) * 8, STORAGE);
+    const maskWords = 2 * beamWidth * Math.ceil(shortlist / 32);
+    ensure('rowCache', (shortlist * shortlist + 1 + beamWidth + shortlist + maskWords) * 4, STORAGE);
     ensure('planOut', OUT_WORDS * 4, STORAGE | COPY_SRC);
     ensure('readback', STAMP_BYTES + OUT_WORDS * 4, MAP_READ | COPY_DST);
     if (this.querySet) ensure('timestamps', STAMP_BYTES, QUERY_RESOLVE | COPY_SRC);

@@ -19,10 +19,14 @@ export const SHADER_CONSTANTS = {
   RADIX_GROUP: 8,
   /** Invocations per workgroup of the data-parallel kernels. */
   WORKGROUP: 64,
-  /** Invocations of the one workgroup that selects a top k (select.wgsl): one per digit value. */
-  SELECT_GROUP: 256,
-  /** Most entries a top-k select keeps: the longest shortlist (a beam step keeps fewer). */
+  /** Invocations of the one workgroup that selects a top k (select.wgsl). */
+  SELECT_GROUP: 64,
+  /** Most entries the shortlist select keeps. */
   MAX_SELECT: LIMITS.shortlistMax,
+  /** Invocations of selectBeams, each keeping the best pairs of every KEEP_GROUP-th beam. */
+  KEEP_GROUP: 16,
+  /** Widest beam selectBeams holds in private arrays. */
+  MAX_BEAM_WIDTH: LIMITS.beamWidth.max,
   /** Longest plan the output buffer holds. */
   MAX_DEPTH: LIMITS.depth.max,
   /** `PlanParams.fusionKind`, by `fusion.kind`. */
@@ -42,7 +46,7 @@ export type KernelName =
 export type BufferName =
   | 'plan' | 'passes' | 'slots' | 'embedding' | 'shown' | 'vectors' | 'fused'
   | 'stageKeys' | 'rankKeys' | 'ranks' | 'sortScratch' | 'digitCounts'
-  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'masks' | 'candidates' | 'continuation'
+  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'candidates' | 'continuation' | 'rowCache'
   | 'planOut';
 
 /** Mirrors `struct Pass` in shaders/common.wgsl, field for field. */
