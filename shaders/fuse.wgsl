@@ -17,6 +17,15 @@
 @group(0) @binding(7) var<storage, read_write> rankKeys: array<vec2u>;
 // Three segments of `size`: the 1-based rank of each eligible slot.
 @group(0) @binding(8) var<storage, read_write> ranks: array<u32>;
+// Stage 1's histogram of the stage keys' high 16 bits (shortlist.wgsl), cleared before each plan.
+@group(0) @binding(9) var<storage, read_write> selectScratch: array<atomic<u32>>;
+
+// The key stage 1 selects by, counted in its histogram.
+fn writeStageKey(i: u32, score: f32) {
+  let key = scoreKey(score);
+  stageKeys[i] = vec2u(key, i);
+  atomicAdd(&selectScratch[key >> 16u], 1u);
+}
 
 fn eligible(i: u32) -> bool {
   return i < plan.size && (shown[i >> 5u] & (1u << (i & 31u))) == 0u;
@@ -79,7 +88,7 @@ fn fuse(@builtin(global_invocation_id) gid: vec3u) {
     rankKeys[plan.size + i] = vec2u(scoreKey(pVtr), i);
     rankKeys[2u * plan.size + i] = vec2u(scoreKey(slot.pSdr), i);
   } else {
-    stageKeys[i] = vec2u(scoreKey(score), i);
+    writeStageKey(i, score);
   }
 }
 
@@ -113,5 +122,5 @@ fn rankScore(@builtin(global_invocation_id) gid: vec3u) {
   score += rankTerm(ranks[plan.size + i], plan.weightVtr, plan.alphaVtr, plan.betaVtr);
   score += rankTerm(ranks[2u * plan.size + i], plan.weightSdr, plan.alphaSdr, plan.betaSdr);
   fused[i].w = score;
-  stageKeys[i] = vec2u(scoreKey(score), i);
+  writeStageKey(i, score);
 }

@@ -1,22 +1,24 @@
-// Top-k select in one workgroup, shared by stage 1 (the shortlist out of the pool) and
-// every beam step (the kept beams out of all (beam, candidate) pairs). Entries are
-// (score key, index) pairs, all distinct, and the order is the one of `precedes`: higher
-// score first, then lower index, so ties go to the lower index exactly as on the CPU.
-//
-// An MSB-first radix select on the 64-bit key, 8 bits a round: each round histograms
-// the digit of the entries that still match the threshold's prefix, and one invocation
-// walks the 256 counts to the digit where the k-th entry lies. It stops as soon as every
-// entry matching the prefix is needed. Then the k entries at or below the threshold are
-// compacted into `chosen` (in no order) and each is ranked by counting the chosen entries
-// that precede it: k <= 1,024, so no sort network and its barriers are needed.
-// The module declares `keys` (the entries) before this file.
+// Top-k select in one workgroup, for stage 1's boundary (shortlist.wgsl): entries are
+// (score key, index) pairs, all distinct, read through `boundaryAt`, and the order is the
+// one of `precedes`. An MSB-first radix select on the 64-bit key, 8 bits a round: each
+// round histograms the digit of the entries that still match the threshold's prefix, and
+// one invocation walks the 256 counts to the digit where the k-th entry lies. It stops as
+// soon as every entry matching the prefix is needed; then those at or below the
+// threshold are chosen.
 
 var<workgroup> histograms: array<array<atomic<u32>, RADIX>, 2>;
 var<workgroup> chosen: array<vec2u, MAX_SELECT>;
 var<workgroup> chosenCount: atomic<u32>;
 // A round's result (digit, entries still needed, 1 when all of the digit's are needed), read
-// back with one workgroupUniformLoad so that every invocation branches alike.
+// back with workgroupUniformLoad so that every invocation branches alike.
 var<workgroup> roundResult: vec3u;
+
+fn choose(entry: vec2u) {
+  let at = atomicAdd(&chosenCount, 1u);
+  if (at < MAX_SELECT) {
+    chosen[at] = entry;
+  }
+}
 
 // The digit of `round` (0-3 from the score key's high byte down, 4-7 the same in the index).
 fn digitOf(entry: vec2u, round: u32) -> u32 {
@@ -36,39 +38,36 @@ fn atOrBelow(entry: vec2u, prefix: vec2u, mask: vec2u) -> bool {
   return precedes(masked, prefix) || all(masked == prefix);
 }
 
-// Leaves the best k of keys[0..count) in chosen[0..k), in no order; k >= 1, k <= count.
-// Called by all SELECT_GROUP invocations of one workgroup, in uniform control flow.
-fn selectTop(count: u32, k: u32, lid: u32) {
+// Chooses the best `need` of boundaryAt(0..count), which all match `prefix` under `mask`
+// (the rounds before `firstRound`); need <= count. All SELECT_GROUP invocations call it,
+// in uniform control flow.
+fn selectTop(count: u32, need: u32, lid: u32, prefixIn: vec2u, maskIn: vec2u, firstRound: u32) {
   let chunk = (count + SELECT_GROUP - 1u) / SELECT_GROUP;
   let begin = min(lid * chunk, count);
   let end = min(begin + chunk, count);
   for (var d = lid; d < RADIX; d += SELECT_GROUP) {
     atomicStore(&histograms[0][d], 0u);
   }
-  if (lid == 0u) {
-    atomicStore(&chosenCount, 0u);
-  }
   workgroupBarrier();
-  var prefix = vec2u(0u, 0u);
-  var mask = vec2u(0u, 0u);
-  var need = k;
+  var prefix = prefixIn;
+  var mask = maskIn;
+  var left = need;
   // Which of the two histograms counts this round: the other is cleared meanwhile.
   var counts = 0u;
-  for (var round = 0u; round < 8u; round++) {
+  for (var round = firstRound; round < 8u && left > 0u; round++) {
     let digits = digitBits(RADIX - 1u, round);
     // Index digits above the largest index are 0 in every entry: nothing to count.
-    if (round >= 4u && ((count - 1u) & digits.y) == 0u) {
+    if (round >= 4u && ((plan.size - 1u) & digits.y) == 0u) {
       mask |= digits;
       continue;
     }
     for (var i = begin; i < end; i++) {
-      let entry = keys[i];
+      let entry = boundaryAt(i);
       if (all((entry & mask) == prefix)) {
         atomicAdd(&histograms[counts][digitOf(entry, round)], 1u);
       }
     }
     workgroupBarrier();
-    // The other histogram is idle until the next round: clear it now.
     for (var d = lid; d < RADIX; d += SELECT_GROUP) {
       atomicStore(&histograms[1u - counts][d], 0u);
     }
@@ -77,8 +76,8 @@ fn selectTop(count: u32, k: u32, lid: u32) {
       var digit = 0u;
       loop {
         let n = atomicLoad(&histograms[counts][digit]);
-        if (below + n >= need || digit == RADIX - 1u) {
-          roundResult = vec3u(digit, need - below, select(0u, 1u, below + n == need));
+        if (below + n >= left || digit == RADIX - 1u) {
+          roundResult = vec3u(digit, left - below, select(0u, 1u, below + n == left));
           break;
         }
         below += n;
@@ -86,21 +85,19 @@ fn selectTop(count: u32, k: u32, lid: u32) {
       }
     }
     let result = workgroupUniformLoad(&roundResult);
-    let digit = result.x;
-    need = result.y;
-    prefix |= digitBits(digit, round);
+    prefix |= digitBits(result.x, round);
     mask |= digits;
+    left = result.y;
     counts = 1u - counts;
     if (result.z != 0u) {
       break;
     }
   }
-  for (var i = begin; i < end; i++) {
-    let entry = keys[i];
-    if (atOrBelow(entry, prefix, mask)) {
-      let at = atomicAdd(&chosenCount, 1u);
-      if (at < MAX_SELECT) {
-        chosen[at] = entry;
+  if (left > 0u) {
+    for (var i = begin; i < end; i++) {
+      let entry = boundaryAt(i);
+      if (atOrBelow(entry, prefix, mask)) {
+        choose(entry);
       }
     }
   }

@@ -39,7 +39,8 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   fuse: {
     module: 'fuse',
     bindings: [[0, 'uniform', 'plan'], [1, 'read', 'slots'], [2, 'read', 'embedding'], [3, 'read', 'shown'],
-      [4, 'read', 'vectors'], [5, 'write', 'fused'], [6, 'write', 'stageKeys'], [7, 'write', 'rankKeys']],
+      [4, 'read', 'vectors'], [5, 'write', 'fused'], [6, 'write', 'stageKeys'], [7, 'write', 'rankKeys'],
+      [9, 'write', 'selectScratch']],
   },
   rankScatter: {
     module: 'fuse',
@@ -48,7 +49,7 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   rankScore: {
     module: 'fuse',
     bindings: [[0, 'uniform', 'plan'], [3, 'read', 'shown'], [5, 'write', 'fused'], [6, 'write', 'stageKeys'],
-      [8, 'write', 'ranks']],
+      [8, 'write', 'ranks'], [9, 'write', 'selectScratch']],
   },
   radixCount: {
     module: 'sort',
@@ -62,7 +63,8 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   selectShortlist: {
     module: 'shortlist',
     bindings: [[0, 'uniform', 'plan'], [1, 'read', 'slots'], [2, 'read', 'embedding'], [3, 'read', 'fused'],
-      [4, 'read', 'stageKeys'], [5, 'write', 'shortlist'], [6, 'write', 'shortEmbedding'], [7, 'write', 'scalars']],
+      [4, 'read', 'stageKeys'], [5, 'write', 'shortlist'], [6, 'write', 'shortEmbedding'], [7, 'write', 'scalars'],
+      [8, 'write', 'selectScratch']],
   },
   expand: {
     module: 'beam',

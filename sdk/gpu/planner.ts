@@ -252,6 +252,7 @@ export class GpuPlanner {
     ensure('ranks', rank ? 3 * size * 4 : 0, STORAGE);
     ensure('sortScratch', schedule.sortEntries * 8, STORAGE);
     ensure('digitCounts', schedule.digitWords * 4, STORAGE);
+    ensure('selectScratch', (SHADER_CONSTANTS.HISTOGRAM_BINS + 2 * size) * 4, STORAGE | COPY_DST);
     ensure('shortlist', shortlist * 32, STORAGE);
     ensure('shortEmbedding', shortlist * dim4 * 16, STORAGE);
     ensure('scalars', 16, STORAGE);
@@ -296,6 +297,8 @@ export class GpuPlanner {
   private encode(schedule: Schedule): number {
     let dispatches = 0;
     const encoder = this.device.createCommandEncoder({ label: 'swiperank.plan' });
+    // Stage 1's histogram starts from zero in every plan.
+    encoder.clearBuffer(this.buffers.get('selectScratch'), 0, SHADER_CONSTANTS.HISTOGRAM_BINS * 4);
     const pass = encoder.beginComputePass({
       label: 'swiperank.plan',
       ...(this.querySet && {

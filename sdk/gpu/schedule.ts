@@ -21,6 +21,8 @@ export const SHADER_CONSTANTS = {
   WORKGROUP: 64,
   /** Invocations of the one workgroup that selects a top k (select.wgsl). */
   SELECT_GROUP: 64,
+  /** Bins of stage 1's histogram: one per value of a stage key's high 16 bits. */
+  HISTOGRAM_BINS: 65_536,
   /** Most entries the shortlist select keeps. */
   MAX_SELECT: LIMITS.shortlistMax,
   /** Invocations of selectBeams, each keeping the best pairs of every KEEP_GROUP-th beam. */
@@ -45,7 +47,7 @@ export type KernelName =
 
 export type BufferName =
   | 'plan' | 'passes' | 'slots' | 'embedding' | 'shown' | 'vectors' | 'fused'
-  | 'stageKeys' | 'rankKeys' | 'ranks' | 'sortScratch' | 'digitCounts'
+  | 'stageKeys' | 'rankKeys' | 'ranks' | 'sortScratch' | 'digitCounts' | 'selectScratch'
   | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'candidates' | 'continuation' | 'rowCache'
   | 'planOut';
 
