@@ -3,48 +3,13 @@
 // `selectBeams` (one workgroup) keeps the best `kept` pairs as the next step's beams and
 // prepares the next step: each beam's used-item bitmask, so that expand tests one bit
 // instead of walking the parent chain, and the continuation rows of new last items.
-// After the last step it walks the best beam back and writes the plan for readback. Pairs order by (score key, beam * L + candidate): ties go to the lower
-// flattened index, as on the CPU.
-
-// A partial sequence: its value so far, the reach of its next slot, the continuation of
-// its last item, the last item (a shortlist position) and its parent beam one step back.
-struct Beam {
-  value: f32,
-  reach: f32,
-  q: f32,
-  pad0: f32,
-  last: u32,
-  parent: u32,
-  pad1: u32,
-  pad2: u32,
-}
-
-@group(0) @binding(0) var<uniform> beamPass: Pass;
-@group(0) @binding(1) var<uniform> plan: PlanParams;
-// u, then the last shown item's embedding, dim4 vec4s each.
-@group(0) @binding(2) var<storage, read> vectors: array<vec4f>;
-@group(0) @binding(3) var<storage, read> shortlist: array<ShortlistItem>;
-@group(0) @binding(4) var<storage, read> shortEmbedding: array<vec4f>;
-@group(0) @binding(5) var<storage, read> scalars: array<f32>;
-// (depth + 1) steps of beamWidth beams; step 0 is the empty sequence, implied.
-@group(0) @binding(6) var<storage, read_write> beams: array<Beam>;
-// Per shortlist position k, its continuation row q(. | k) of L f32 bits, once filled; then
-// at L * L: the rows to fill after this step, their items (up to beamWidth), and per item
-// 1 once its row is filled or queued; then two steps' (by parity) used-item bitmasks,
-// ceil(L / 32) words per beam. One buffer, as `candidates` below: selectBeams is at the 8
-// storage bindings a stage may have by default.
-@group(0) @binding(7) var<storage, read_write> rowCache: array<u32>;
-// Every (beam, candidate) pair of the step as (score key, beam * L + candidate); then from
-// beamWidth * L, per beam its best beamWidth pairs, best first.
-@group(0) @binding(8) var<storage, read_write> candidates: array<vec2u>;
-// q(candidate | beam's last item), per beam * L + candidate.
-@group(0) @binding(10) var<storage, read_write> continuation: array<f32>;
-// count, value, then per item: pool index, score, reward, continueProb, reach.
-@group(0) @binding(11) var<storage, read_write> planOut: array<u32>;
+// After the last step it walks the best beam back and writes the plan for readback.
+// Pairs order by (score key, beam * L + candidate): ties go to the lower flattened index,
+// as on the CPU. Bindings: MODULE_BINDINGS.beam in sdk/gpu/resources.ts.
 
 fn beamAt(step: u32, index: u32) -> Beam {
   if (step == 0u) {
-    return Beam(0.0, 1.0, 1.0, 0.0, NONE, NONE, 0u, 0u);
+    return Beam(0.0, 1.0, 1.0, NONE, NONE);
   }
   return beams[step * plan.beamWidth + index];
 }
@@ -225,7 +190,7 @@ fn mergeBeams(step: u32) {
     let c = best.y % plan.shortlist;
     let q = continuation[best.y];
     beams[(step + 1u) * width + n] = Beam(
-      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, winner, 0u, 0u);
+      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, c, winner);
     if (rowCache[rowFlag(c)] == 0u) {
       rowCache[rowFlag(c)] = 1u;
       rowCache[rowFill() + 1u + rows] = c;
@@ -251,15 +216,10 @@ fn writePlan() {
   var value = 0.0;
   for (var t = 0u; t < depth; t++) {
     let item = shortlist[items[t]];
-    let at = 2u + 5u * t;
-    planOut[at] = item.poolIndex;
-    planOut[at + 1u] = bitcast<u32>(item.score);
-    planOut[at + 2u] = bitcast<u32>(item.reward);
-    planOut[at + 3u] = bitcast<u32>(continueProb[t]);
-    planOut[at + 4u] = bitcast<u32>(reach);
+    planOut.items[t] = PlannedItem(item.poolIndex, item.score, item.reward, continueProb[t], reach);
     value += reach * item.reward;
     reach *= continueProb[t];
   }
-  planOut[0] = depth;
-  planOut[1] = bitcast<u32>(value + reach * scalars[0]);
+  planOut.count = depth;
+  planOut.value = value + reach * scalars[0];
 }

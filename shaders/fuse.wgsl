@@ -2,23 +2,7 @@
 // (DESIGN.md section 2), and the keys stage 1 sorts by. `rank` fusion sorts the three
 // objectives on the GPU (sort.wgsl) between `fuse` and `rankScore`.
 
-@group(0) @binding(0) var<uniform> plan: PlanParams;
-@group(0) @binding(1) var<storage, read> slots: array<Slot>;
-// Rows of dim4 vec4s.
-@group(0) @binding(2) var<storage, read> embedding: array<vec4f>;
-// One bit per slot.
-@group(0) @binding(3) var<storage, read> shown: array<u32>;
-// The interest state u, then the last shown item's embedding, dim4 vec4s each.
-@group(0) @binding(4) var<storage, read> vectors: array<vec4f>;
-// Per slot: pCvr', pVtr', reward, fused score.
-@group(0) @binding(5) var<storage, read_write> fused: array<vec4f>;
-@group(0) @binding(6) var<storage, read_write> stageKeys: array<vec2u>;
-// Three segments of `size` (pCvr', pVtr', pSdr), each sorted into rank order.
-@group(0) @binding(7) var<storage, read_write> rankKeys: array<vec2u>;
-// Three segments of `size`: the 1-based rank of each eligible slot.
-@group(0) @binding(8) var<storage, read_write> ranks: array<u32>;
-// Stage 1's histogram of the stage keys' high 16 bits (shortlist.wgsl), cleared before each plan.
-@group(0) @binding(9) var<storage, read_write> selectScratch: array<atomic<u32>>;
+// Bindings: MODULE_BINDINGS.fuse in sdk/gpu/resources.ts.
 
 // The key stage 1 selects by, counted in its histogram.
 fn writeStageKey(i: u32, score: f32) {

@@ -9,20 +9,7 @@
 //  4. each chosen key is ranked by counting the chosen keys that precede it (k <= 1,024:
 //     no sort network and its barriers).
 // The order is the one of `precedes`: higher score first, then lower pool index, as on the CPU.
-
-@group(0) @binding(0) var<uniform> plan: PlanParams;
-@group(0) @binding(1) var<storage, read> slots: array<Slot>;
-@group(0) @binding(2) var<storage, read> embedding: array<vec4f>;
-@group(0) @binding(3) var<storage, read> fused: array<vec4f>;
-// Per pool slot (score key, slot); LAST_KEY for slots that are not eligible.
-@group(0) @binding(4) var<storage, read> keys: array<vec2u>;
-@group(0) @binding(5) var<storage, read_write> shortlist: array<ShortlistItem>;
-@group(0) @binding(6) var<storage, read_write> shortEmbedding: array<vec4f>;
-// [0]: tail.
-@group(0) @binding(7) var<storage, read_write> scalars: array<f32>;
-// HISTOGRAM_BINS counts (cleared before each plan, filled by fuse or rankScore), then the
-// boundary entries, two words each.
-@group(0) @binding(8) var<storage, read_write> selectScratch: array<atomic<u32>>;
+// Bindings: MODULE_BINDINGS.shortlist in sdk/gpu/resources.ts.
 
 var<workgroup> partials: array<u32, SELECT_GROUP>;
 var<workgroup> boundaryCount: atomic<u32>;
@@ -94,7 +81,7 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
     let i = chosen[j].y;
     let f = fused[i];
     let slot = slots[i];
-    shortlist[c] = ShortlistItem(i, f.z, slot.pSdr, f.w, slot.category, slot.hasCategory, 0u, 0u);
+    shortlist[c] = ShortlistItem(i, f.z, slot.pSdr, f.w, slot.category, slot.hasCategory);
     for (var d = 0u; d < plan.dim4; d++) {
       shortEmbedding[c * plan.dim4 + d] = embedding[i * plan.dim4 + d];
     }

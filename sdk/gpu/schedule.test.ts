@@ -29,7 +29,7 @@ describe('the WebGPU plan schedule', () => {
   it('ping-pongs the rank sort so that it ends in the buffer it started from', () => {
     const scatters = buildSchedule({ size: 5000, shortlist: 64, depth: 4, beamWidth: 8, rank: true }).dispatches
       .filter((d) => d.kernel === 'radixScatter');
-    expect(scatters.at(-1)!.rebind?.[2]).toBe('rankKeys');
+    expect(scatters.at(-1)!.rebind?.sorted).toBe('rankKeys');
   });
 
   it('knows the live beams of each step in advance: min(beamWidth, beams x unused items)', () => {

@@ -5,6 +5,7 @@
  */
 
 import { LIMITS } from '../limits.js';
+import type { BufferName } from './resources.js';
 
 /**
  * Sizes the schedule and the shaders share. `kernels.ts` declares each as a WGSL `const`
@@ -45,32 +46,15 @@ export type KernelName =
   | 'radixCount' | 'radixScan' | 'radixScatter'
   | 'selectShortlist' | 'expand' | 'selectBeams';
 
-export type BufferName =
-  | 'plan' | 'passes' | 'slots' | 'embedding' | 'shown' | 'vectors' | 'fused'
-  | 'stageKeys' | 'rankKeys' | 'ranks' | 'sortScratch' | 'digitCounts' | 'selectScratch'
-  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'candidates' | 'continuation' | 'rowCache'
-  | 'planOut';
-
-/** Mirrors `struct Pass` in shaders/common.wgsl, field for field. */
-export interface PassParams {
-  count: number;
-  stride: number;
-  shift: number;
-  blocks: number;
-  step: number;
-  beams: number;
-  kept: number;
-}
-export const PASS_FIELDS: readonly (keyof PassParams)[] = ['count', 'stride', 'shift', 'blocks', 'step', 'beams', 'kept'];
-/** Bytes of `struct Pass` (8 u32). */
-export const PASS_BYTES = 32;
+/** The fields of `struct Pass` (resources.ts). */
+export type PassParams = Record<'count' | 'stride' | 'shift' | 'blocks' | 'step' | 'beams' | 'kept', number>;
 
 export interface Dispatch {
   kernel: KernelName;
   /** Index into the pass table, for kernels that read `Pass`. */
   pass?: number;
-  /** Buffers bound in place of the kernel's defaults, by binding number. */
-  rebind?: Readonly<Record<number, BufferName>>;
+  /** Buffers bound in place of the kernel's defaults, by binding name. */
+  rebind?: Readonly<Record<string, BufferName>>;
   x: number;
   y: number;
 }
@@ -112,9 +96,9 @@ export function buildSchedule(shape: PlanShape): Schedule {
     for (let shift = 0; shift < 32; shift += 8) {
       const [source, target]: BufferName[] = shift % 16 === 0 ? [keys, 'sortScratch'] : ['sortScratch', keys];
       const at = pass({ count: size, stride: size, shift, blocks });
-      dispatches.push({ kernel: 'radixCount', pass: at, rebind: { 1: source! }, x: radixGroups, y: segments });
+      dispatches.push({ kernel: 'radixCount', pass: at, rebind: { source: source! }, x: radixGroups, y: segments });
       dispatches.push({ kernel: 'radixScan', pass: at, x: RADIX / WORKGROUP, y: segments });
-      dispatches.push({ kernel: 'radixScatter', pass: at, rebind: { 1: source!, 2: target! }, x: radixGroups, y: segments });
+      dispatches.push({ kernel: 'radixScatter', pass: at, rebind: { source: source!, sorted: target! }, x: radixGroups, y: segments });
     }
   };
 
