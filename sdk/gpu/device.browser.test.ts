@@ -178,9 +178,16 @@ describe('the WebGPU backend as a GPU citizen', () => {
     restore = () => { GPU.prototype.requestAdapter = original; };
     await expect(createReranker({ backend: 'webgpu', worker: false })).rejects.toMatchObject({ code: 'WEBGPU_UNAVAILABLE' });
     const ranker = await createReranker({ backend: 'auto', worker: false });
-    const info = await ranker.info();
+    expect((await ranker.plan()).backend).toBe('cpu');
+    // WebGPU opens in the background: its failure is reported once it is known.
+    let info = await ranker.info();
+    while (info.choice.state === 'measuring') {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      info = await ranker.info();
+    }
     expect(info.backend).toBe('cpu');
     expect(info.fallbackReason).toMatch(/no WebGPU adapter/);
+    expect(info.choice.reason).toMatch(/^WebGPU is unavailable: no WebGPU adapter/);
     await ranker.dispose();
   });
 });
