@@ -67,6 +67,10 @@ export class GpuPlanner {
     return this.gpu.description;
   }
 
+  get device(): GPUDevice {
+    return this.gpu.device;
+  }
+
   /** Set when the device was lost other than by `destroy()`. */
   get lost(): GPUDeviceLostInfo | null {
     return this.gpu.lost;
