@@ -22,5 +22,5 @@ export default defineConfig(({ mode }) => ({
     rolldownOptions: { external: ['comlink', 'idb-keyval'] },
   }) as UserConfig['build'],
   // The bundled worker is inlined into one chunk: a blob-URL worker cannot load sibling chunks.
-  worker: { format: 'es', rolldownOptions: { output: { codeSplitting: false } } },
+  worker: { format: 'es', rolldownOptions: { output: { codeSplitting: false, minify: true } } },
 }));

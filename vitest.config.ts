@@ -55,7 +55,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['sdk/**/*.test.ts', 'bench/**/*.test.ts', 'sim/**/*.test.ts', 'demo/**/*.test.ts'],
+          include: ['sdk/**/*.test.ts', 'bench/**/*.test.ts', 'sim/**/*.test.ts', 'demo/**/*.test.ts', 'docs/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', 'sdk/package.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
         },

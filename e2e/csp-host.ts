@@ -23,7 +23,13 @@ export async function startCspHost(): Promise<StaticServer> {
     root: join(root, 'e2e/csp-app'),
     configFile: false,
     logLevel: 'warn',
-    resolve: { alias: { swiperank: join(root, 'dist/index.js') } },
+    // As an install resolves the package's exports: `swiperank` and `swiperank/worker` (with `?url`).
+    resolve: {
+      alias: [
+        { find: /^swiperank$/, replacement: join(root, 'dist/index.js') },
+        { find: /^swiperank\/worker(?=\?|$)/, replacement: join(root, 'dist/worker.js') },
+      ],
+    },
     build: { outDir, emptyOutDir: true },
   });
   return serveStatic({

@@ -20,7 +20,7 @@ export interface Peer {
 
 export type PeerOptions = ResolvedOptions & { fusion: { kind: 'moc' } };
 
-/** Feedback signal of DESIGN.md section 2: +2 convert, +1 long view, +0.25 view, -0.5 skip. */
+/** Feedback signal of docs/MODEL.md#personalisation: +2 convert, +1 long view, +0.25 view, -0.5 skip. */
 export function feedbackSignal(event: Feedback, p: PersonalizationOptions): number {
   if (event.converted) return 2;
   if (event.longView ?? event.dwellMs >= p.longViewMs) return 1;

@@ -6,7 +6,7 @@
  * MiniBrowser has no WebGPU, so every flow runs on the CPU engine in a worker. Covered here:
  * the demo loads and plans, the review panel replans on a weight, swipes by keys advance
  * without repeats, a reload keeps the shown ids, the autopilot completes, and the strict-CSP
- * host plans in its self-hosted worker. Not here, for want of the driver capability:
+ * host plans in its own worker and names the policy when the inlined worker is refused. Not here, for want of the driver capability:
  * the misbehaving-server spec (classic WebDriver cannot intercept requests), touch and wheel
  * swipes (WebKitWebDriver's input actions have no touch or wheel source), console-error checks
  * (classic WebDriver has no console log on WebKit).
@@ -190,14 +190,27 @@ describe(`a strict-CSP host on ${lane.name}`, () => {
     });
   }
 
-  it('plans in its self-hosted worker, on the CPU', async () => {
-    const { state, text: body } = await outcome('/?worker=self');
+  it('plans in the worker the app emitted (swiperank/worker?url), on the CPU', async () => {
+    const { state, text: body } = await outcome('/?worker=url');
     assert.equal(state, 'done', body);
     const result = JSON.parse(body) as CspOutcome;
     console.log(`[${lane.name}] strict CSP: backend ${result.backend}, adapter ${result.adapter}`);
     assert.equal(result.worker, true);
     assert.equal(result.ids.length, 4);
     assert.equal(result.backend, 'cpu');
+  });
+
+  it('the same worker served by hand from this origin plans too', async () => {
+    const { state, text: body } = await outcome('/?worker=self');
+    assert.equal(state, 'done', body);
+    assert.equal((JSON.parse(body) as CspOutcome).worker, true);
+  });
+
+  it('the inlined worker is refused, and WORKER_FAILED says the policy blocked it', async () => {
+    const { state, text: body } = await outcome('/');
+    console.log(`[${lane.name}] inlined worker under a strict CSP: ${body}`);
+    assert.equal(state, 'failed', body);
+    assert.match(body, /^SwiperankError: the reranker worker was blocked by the page's Content Security Policy \(worker-src/);
   });
 
   it('the default bundled worker works with no CSP', async () => {
