@@ -42,7 +42,7 @@ const found = (path: string) => (existsSync(path) ? path : undefined);
 /** Debian's Chromium where it is installed. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? found('/usr/bin/chromium');
 
-/** Flags that give headless Chromium WebGPU on SwiftShader (DESIGN.md section 6). */
+/** Flags that give headless Chromium WebGPU on SwiftShader (Debian's /usr/bin/chromium, as root). */
 export const chromiumArgs = [
   '--no-sandbox',
   '--enable-unsafe-webgpu',

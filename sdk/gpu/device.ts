@@ -60,9 +60,9 @@ export class GpuDevice {
     };
     const device = await adapter.requestDevice({ label: 'swiperank', requiredFeatures, requiredLimits });
     const { description, isFallbackAdapter } = describeAdapter(adapter);
-    const gpu = new GpuDevice(device, description, onLost);
-    gpu.isFallbackAdapter = isFallbackAdapter;
-    return gpu;
+    const owner = new GpuDevice(device, description, onLost);
+    owner.isFallbackAdapter = isFallbackAdapter;
+    return owner;
   }
 
   /** Throws if the device is lost. */
