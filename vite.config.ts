@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 export const chromiumPath = process.env.CHROMIUM_PATH
   ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
-/** Flags that give headless Chromium WebGPU on SwiftShader (DESIGN.md section 6). */
+/** Flags that give headless Chromium WebGPU on SwiftShader (Debian's /usr/bin/chromium, as root). */
 export const chromiumArgs = [
   '--no-sandbox',
   '--enable-unsafe-webgpu',
@@ -51,7 +51,7 @@ export default defineConfig(({ mode }) => ({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['sdk/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['sdk/**/*.test.ts', 'bench/**/*.test.ts', 'sim/**/*.test.ts', 'demo/**/*.test.ts', 'docs/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
         },

@@ -1,4 +1,4 @@
-import { createCpuBackend, type Backend } from './backend.js';
+import { BackendChoice, defaultBackends, type Backends, type PlanInput } from './backend-choice.js';
 import { SwiperankError } from './errors.js';
 import { checkIds, SessionState, type SessionRestore, type SessionSnapshot } from './model/session.js';
 import { validateBatch } from './model/validate.js';
@@ -8,26 +8,7 @@ import type {
   CandidateBatch, Feedback, IngestResult, Info, Plan, RemoveResult, ResetOptions, RerankerOptions, ResolvedOptions,
 } from './types.js';
 
-/** Picks and starts the backend `options.backend` asks for. */
-export type BackendFactory = (options: ResolvedOptions) => Promise<{ backend: Backend; fallbackReason?: string }>;
-
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
-/** Loads the WebGPU backend lazily, so CPU-only users never fetch it. */
-export const defaultBackendFactory: BackendFactory = async (options) => {
-  if (options.backend === 'cpu') return { backend: createCpuBackend() };
-  let reason: string;
-  try {
-    const { createWebGpuBackend } = await import('./gpu/backend.js');
-    return { backend: await createWebGpuBackend(options) };
-  } catch (e) {
-    reason = (e as Error).message;
-  }
-  if (options.backend === 'webgpu') {
-    throw new SwiperankError('WEBGPU_UNAVAILABLE', `backend 'webgpu' was asked for, but ${reason}`);
-  }
-  return { backend: createCpuBackend(), fallbackReason: reason };
-};
 
 /**
  * The reranker's state and work, wherever it runs (worker or inline): the pool, the
@@ -37,32 +18,32 @@ export class Engine {
   private options: ResolvedOptions;
   private readonly state: SessionState;
   private generation = 0;
-  private backend: Backend;
-  private fallbackReason: string | undefined;
+  private readonly backends: BackendChoice;
   private readonly store: SessionStore;
   private disposed = false;
   private readonly inWorker: boolean;
 
-  private constructor(options: ResolvedOptions, backend: Backend, fallbackReason: string | undefined,
-    store: SessionStore, inWorker: boolean) {
+  private constructor(options: ResolvedOptions, backends: BackendChoice, store: SessionStore, inWorker: boolean) {
     this.options = options;
     this.state = new SessionState(options.embeddingDim);
-    this.backend = backend;
-    this.fallbackReason = fallbackReason;
+    this.backends = backends;
     this.store = store;
     this.inWorker = inWorker;
   }
 
   static async create(
     options: RerankerOptions | ResolvedOptions,
-    { backends = defaultBackendFactory, inWorker = false }: { backends?: BackendFactory; inWorker?: boolean } = {},
+    { backends = defaultBackends, inWorker = false }: { backends?: Backends; inWorker?: boolean } = {},
   ): Promise<Engine> {
     const resolved = resolveOptions(options as RerankerOptions);
     const store = resolved.persistence
       ? indexedDbStore(resolved.persistence.name, resolved.embeddingDim)
       : memoryStore();
-    const [{ backend, fallbackReason }, snapshot] = await Promise.all([backends(resolved), store.load()]);
-    const engine = new Engine(resolved, backend, fallbackReason, store, inWorker);
+    // Shadow plans read the engine's state; they start only after the engine served a plan.
+    let engine!: Engine;
+    const choice = new BackendChoice(resolved.backend, backends, () => engine.planInput());
+    const [, snapshot] = await Promise.all([choice.start(), store.load()]);
+    engine = new Engine(resolved, choice, store, inWorker);
     if (snapshot) engine.restore(snapshot);
     return engine;
   }
@@ -102,17 +83,7 @@ export class Engine {
     this.alive();
     const start = now();
     const generation = this.generation;
-    let result;
-    try {
-      result = await this.backend.plan(this.pool, this.state.interest, this.state.last, this.options);
-    } catch (e) {
-      if (this.backend.kind === 'cpu' || e instanceof SwiperankError) throw e;
-      // The GPU backend already tried to rebuild its device; the CPU takes over for good.
-      this.fallbackReason = `WebGPU backend failed: ${(e as Error).message}`;
-      this.backend.dispose();
-      this.backend = createCpuBackend();
-      result = await this.backend.plan(this.pool, this.state.interest, this.state.last, this.options);
-    }
+    const { plan: result, backend } = await this.backends.plan(this.planInput());
     const items = result.poolIndex.map((i, t) => ({
       id: this.pool.ids[i]!,
       score: result.score[t]!,
@@ -122,7 +93,12 @@ export class Engine {
     }));
     const timings: Plan['timings'] = { totalMs: now() - start };
     if (result.gpuMs !== undefined) timings.gpuMs = result.gpuMs;
-    return { items, poolSize: this.pool.eligibleCount, value: result.value, backend: this.backend.kind, generation, timings };
+    return { items, poolSize: this.pool.eligibleCount, value: result.value, backend, generation, timings };
+  }
+
+  private planInput(): PlanInput {
+    const { pool, interest, last } = this.state;
+    return { pool, interest, last, options: this.options, generation: this.generation };
   }
 
   /** Records what happened to a shown item: marks it shown and moves the interest state. */
@@ -138,33 +114,31 @@ export class Engine {
     return this.plan();
   }
 
-  configure(patch: TunableOptions): void {
+  async configure(patch: TunableOptions): Promise<void> {
     this.alive();
-    this.options = reconfigure(this.options, patch);
+    const options = reconfigure(this.options, patch);
+    if (patch.backend !== undefined) await this.backends.setMode(options.backend);
+    this.options = options;
     this.generation++;
   }
 
   info(): Info {
     this.alive();
     const info: Info = {
-      backend: this.backend.kind,
-      adapter: this.backend.adapter,
+      backend: this.backends.active.kind,
+      adapter: this.backends.active.adapter,
       poolSize: this.pool.eligibleCount,
       shownCount: this.state.shown.size,
       persistence: this.store.status,
       generation: this.generation,
       worker: this.inWorker,
       embeddingDim: this.options.embeddingDim,
+      choice: this.backends.info(),
     };
-    if (this.fallbackReason !== undefined) info.fallbackReason = this.fallbackReason;
-    if (this.backend.stats) info.gpu = { ...this.backend.stats };
+    if (this.backends.fallbackReason !== undefined) info.fallbackReason = this.backends.fallbackReason;
+    if (this.backends.active.stats) info.gpu = { ...this.backends.active.stats };
     if (this.store.reason !== undefined) info.persistenceReason = this.store.reason;
     return info;
-  }
-
-  /** The interest vector `u` (a copy). */
-  interestState(): number[] {
-    return Array.from(this.state.interest);
   }
 
   snapshot(): SessionSnapshot {
@@ -192,8 +166,7 @@ export class Engine {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.backend.dispose();
+    await this.backends.dispose();
     await this.store.flush();
   }
-
 }

@@ -1,5 +1,5 @@
 // Stage 0: personalised probabilities, reward and fused slot score for every pool slot
-// (DESIGN.md section 2), and the keys stage 1 sorts by. `rank` fusion sorts the three
+// (docs/MODEL.md#reward-and-fusion), and the keys stage 1 sorts by. `rank` fusion sorts the three
 // objectives on the GPU (sort.wgsl) between `fuse` and `rankScore`.
 
 @group(0) @binding(0) var<uniform> plan: PlanParams;

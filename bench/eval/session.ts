@@ -3,7 +3,7 @@
  * through the public API (`ingest`, `plan`, `swipe`), until the user leaves.
  */
 import { createReranker, type CandidateRow, type RerankerOptions } from '../../sdk/index.js';
-import { mixSeed, PageStream, serverOrder, SimulatedUser, type CatalogItem, type UserOptions } from './simulator.js';
+import { mixSeed, PageStream, serverOrder, SimulatedUser, type CatalogItem, type UserOptions } from '../../sim/index.js';
 
 export interface Strategy {
   name: string;

@@ -1,4 +1,4 @@
-import type { Feedback, PersonalizationOptions, ResolvedOptions } from '../../sdk/types.js';
+import type { Feedback, PersonalizationOptions, ResolvedOptions } from 'swiperank';
 import type { PoolColumns } from '../src/data.js';
 
 /** A plan as a peer computes it: ids first to show first, the sequence value, and its own timing. */
@@ -20,7 +20,7 @@ export interface Peer {
 
 export type PeerOptions = ResolvedOptions & { fusion: { kind: 'moc' } };
 
-/** Feedback signal of DESIGN.md section 2: +2 convert, +1 long view, +0.25 view, -0.5 skip. */
+/** Feedback signal of docs/MODEL.md#personalisation: +2 convert, +1 long view, +0.25 view, -0.5 skip. */
 export function feedbackSignal(event: Feedback, p: PersonalizationOptions): number {
   if (event.converted) return 2;
   if (event.longView ?? event.dwellMs >= p.longViewMs) return 1;

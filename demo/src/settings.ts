@@ -1,4 +1,4 @@
-import type { ClassicFusion, LookaheadOptions, MocFusion, TunableOptions } from '../../sdk/index.js';
+import { DEFAULT_OPTIONS, type ClassicFusion, type LookaheadOptions, type MocFusion, type TunableOptions } from 'swiperank';
 
 export type Strategy = 'server' | 'greedy' | 'lookahead';
 
@@ -23,17 +23,22 @@ export interface DemoSettings {
   lookahead: Omit<LookaheadOptions, 'tail'>;
 }
 
-/** The SDK's defaults (README, Options). */
+/**
+ * The SDK's defaults. Classic kinds have no default weights: the form starts them at the MOC
+ * weights, and at the neutral exponent 1 and offset 0 the SDK assumes for `alpha` and `beta`.
+ */
 export function defaultSettings(): DemoSettings {
+  const { wCvr, wView, wSwipe, gamma } = DEFAULT_OPTIONS.fusion as MocFusion;
+  const { tail: _tail, ...lookahead } = DEFAULT_OPTIONS.lookahead;
   return {
     strategy: 'lookahead',
     fusion: {
-      kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 0.05, gamma: 0.5,
-      weights: { cvr: 1, vtr: 0.25, sdr: 0.05 },
+      kind: 'moc', wCvr, wView, wSwipe, gamma,
+      weights: { cvr: wCvr, vtr: wView, sdr: wSwipe },
       alpha: { cvr: 1, vtr: 1, sdr: 1 },
       beta: { cvr: 0, vtr: 0, sdr: 0 },
     },
-    lookahead: { depth: 4, beamWidth: 8, shortlist: 64, rho: 0.5, phi: 0.35 },
+    lookahead,
   };
 }
 

@@ -38,7 +38,7 @@ function rankBy(p: Float64Array, order: Int32Array, n: number, out: Float64Array
 
 /**
  * Personalises pCvr / pVtr with the interest state `u`, then computes the reward and
- * the fused score of every eligible candidate (DESIGN.md section 2).
+ * the fused score of every eligible candidate (docs/MODEL.md#reward-and-fusion).
  */
 export function fuse(
   pool: CandidatePool, u: Float64Array, options: ResolvedOptions, out: FusedScores,

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createReranker } from '../index.js';
 import { resolveOptions } from '../options.js';
 import { randomRows, seededRandom } from '../testing/instances.js';
+import { exhaustiveSearch } from '../testing/oracle.js';
 import { poolOf } from '../testing/pool.js';
 import type { CandidateRow, LookaheadOptions } from '../types.js';
-import { BeamSearch, exhaustiveSearch, type LastShown } from './lookahead.js';
+import { BeamSearch, type LastShown } from './lookahead.js';
 import { CpuPlanner } from './planner.js';
 import { validateBatch } from './validate.js';
 
-/** MOC reward written out from DESIGN.md section 2, independently of the model code. */
+/** MOC reward written out from docs/MODEL.md#reward-and-fusion, independently of the model code. */
 function reward(row: CandidateRow, wCvr: number, wView: number, gamma: number): number {
   return wCvr * row.pCvr * (row.value ?? 1) ** gamma + wView * Math.max(0, row.pVtr - row.pCvr);
 }

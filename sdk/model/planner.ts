@@ -1,6 +1,6 @@
 import type { ResolvedOptions } from '../types.js';
 import { allocateFused, fuse, type FusedScores } from './fusion.js';
-import { allocateShortlist, BeamSearch, exhaustiveSearch, type LastShown, type Sequence, type Shortlist } from './lookahead.js';
+import { allocateShortlist, BeamSearch, type LastShown, type Sequence, type Shortlist } from './lookahead.js';
 import type { CandidatePool } from './pool.js';
 import { TopK } from './topk.js';
 
@@ -15,8 +15,8 @@ export interface PlanResult {
 }
 
 /**
- * The exact CPU path of DESIGN.md section 2: personalise and fuse the pool, take the
- * stage-1 shortlist, beam-search stage 2. Holds its scratch memory between plans.
+ * The exact CPU path of docs/MODEL.md: personalise and fuse the pool, take the stage-1
+ * shortlist, beam-search stage 2. Holds its scratch memory between plans.
  */
 export class CpuPlanner {
   private fused: FusedScores = allocateFused(0);
@@ -66,13 +66,8 @@ export class CpuPlanner {
     return this.toResult(list, this.beam.search(list, last, options.lookahead));
   }
 
-  /** The same plan by exhaustive search of stage 2 (an oracle for tests and evaluation). */
-  planExhaustive(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions): PlanResult {
-    const list = this.shortlist(pool, u, options);
-    return this.toResult(list, exhaustiveSearch(list, last, options.lookahead));
-  }
-
-  private toResult(list: Shortlist, seq: Sequence): PlanResult {
+  /** The plan of a sequence searched on the current shortlist (beam search here; the tests' oracle too). */
+  toResult(list: Shortlist, seq: Sequence): PlanResult {
     const poolIndex = seq.items.map((c) => list.poolIndex[c]!);
     return {
       poolIndex,

@@ -1,6 +1,6 @@
 import { expose } from 'comlink';
 import { createCpuBackend, type Backend } from '../backend.js';
-import { defaultBackendFactory, type BackendFactory } from '../engine.js';
+import { defaultBackends, type Backends } from '../backend-choice.js';
 import { serveEngine } from '../worker/serve.js';
 
 /** Faults the next plan of a port worker suffers, then forgets. */
@@ -39,9 +39,7 @@ export function portWorkers({ always = {}, dieOnStart = false }: {
       port1.close();
       port2.close();
     };
-    const faulty: BackendFactory = async (options) => {
-      // Node has no WebGPU: a worker asked for it fails its start as a browser without it would.
-      if (options.backend === 'webgpu') return defaultBackendFactory(options);
+    const faultyCpu = (): Backend => {
       const cpu = createCpuBackend();
       const backend: Backend = {
         ...cpu,
@@ -61,8 +59,10 @@ export function portWorkers({ always = {}, dieOnStart = false }: {
           return cpu.plan(...args);
         },
       };
-      return { backend };
+      return backend;
     };
+    // Node has no WebGPU: a worker asked for it fails its start as a browser without it would.
+    const faulty: Backends = { cpu: faultyCpu, webgpu: defaultBackends.webgpu };
     expose(serveEngine({ inWorker: true, backends: faulty }), port2 as unknown as Parameters<typeof expose>[1]);
     started.push(state);
     const worker = {
