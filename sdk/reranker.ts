@@ -1,7 +1,6 @@
 import { transfer, wrap, type Remote } from 'comlink';
 import { SwiperankError, show } from './errors.js';
-import { checkIds, SessionState, type SessionRestore } from './model/session.js';
-import { validateBatch } from './model/validate.js';
+import type { SessionRestore, SessionState } from './model/session.js';
 import { reconfigure, resolveOptions, type TunableOptions } from './options.js';
 import type {
   CandidateBatch, CandidateColumns, Feedback, Info, IngestResult, Plan, RemoveResult, ResetOptions, RerankerOptions,
@@ -122,7 +121,7 @@ class RerankerClient implements Reranker {
    * restarted worker gets back exactly the pool and shown ids the dead one had. Typed
    * columns bounded by `maxPoolSize`; no references to the caller's objects.
    */
-  private readonly mirror: SessionState | null;
+  private mirror: SessionState | null = null;
   private resolved: ResolvedOptions;
   /** Worker losses in a row; reset by the first call a worker answers. */
   private losses = 0;
@@ -140,7 +139,6 @@ class RerankerClient implements Reranker {
     resolved: ResolvedOptions,
   ) {
     this.resolved = resolved;
-    this.mirror = useWorker ? new SessionState(resolved.embeddingDim) : null;
   }
 
   private get timeoutMs(): number {
@@ -153,6 +151,8 @@ class RerankerClient implements Reranker {
   }
 
   async start(): Promise<void> {
+    // Loaded apart: only a page with a worker keeps a copy, and the entry stays small.
+    if (this.useWorker) this.mirror = new (await import('./model/session.js')).SessionState(this.resolved.embeddingDim);
     await this.connect(null, !this.useWorker);
   }
 
@@ -272,7 +272,7 @@ class RerankerClient implements Reranker {
   ingest(batch: CandidateBatch, { transfer: move = false }: { transfer?: boolean } = {}): Promise<IngestResult> {
     return this.enqueue(true, async (c) => {
       // Validated here too: the page's copy needs the columns, and a bad batch fails without a round trip.
-      const columns = this.mirror && validateBatch(batch, this.resolved.embeddingDim);
+      const columns = this.mirror && this.mirror.validate(batch);
       const buffers = move && !c.inline ? transferables(batch) : [];
       const result = await this.guard(c, c.api.ingest(buffers.length ? transfer(batch, buffers) : batch));
       if (columns) this.mirror!.ingest(columns, this.resolved.maxPoolSize);
@@ -284,7 +284,6 @@ class RerankerClient implements Reranker {
 
   remove(ids: string[]): Promise<RemoveResult> {
     return this.enqueue(true, async (c) => {
-      checkIds(ids);
       const result = await this.guard(c, c.api.remove(ids));
       this.mirror?.remove(ids);
       return result;

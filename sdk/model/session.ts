@@ -4,7 +4,8 @@ import type { LastShown } from './lookahead.js';
 import { feedbackSignal, updateInterest } from './personalize.js';
 import { CandidatePool } from './pool.js';
 import { ShownIds } from './shown.js';
-import type { CandidateBatchColumns } from './validate.js';
+import type { CandidateBatch } from '../types.js';
+import { validateBatch, type CandidateBatchColumns } from './validate.js';
 
 /** The session as it is saved and handed to a restarted worker: compact, typed, cloneable. */
 export interface SessionSnapshot {
@@ -68,6 +69,11 @@ export class SessionState {
   }
 
   readonly isShown = (id: string): boolean => this.shown.has(id);
+
+  /** Validates a batch for this session's `embeddingDim`, without applying it. */
+  validate(batch: CandidateBatch): CandidateBatchColumns {
+    return validateBatch(batch, this.dim);
+  }
 
   /** Applies a validated batch; throws before any change if it cannot. */
   ingest(columns: CandidateBatchColumns, maxPoolSize: number): IngestResult {
