@@ -7,6 +7,7 @@ import type {
   ResolvedOptions,
 } from './types.js';
 import type { Outcome, WorkerApi } from './worker/protocol.js';
+import { startWorker, type BundledWorker } from './worker/start.js';
 
 /** A reranker: every call is served in call order, in the worker when there is one. */
 export interface Reranker {
@@ -98,17 +99,6 @@ function restoreBuffers(r: SessionRestore): ArrayBuffer[] {
   return views.map((v) => v.buffer as ArrayBuffer);
 }
 
-/**
- * The host's worker if it brings one (strict CSP: `workerUrl` or `createWorker`), else the
- * bundled one, inlined so it works under any bundler, loaded only when first needed.
- */
-async function startWorker(options: RerankerOptions): Promise<Worker> {
-  if (options.createWorker) return options.createWorker();
-  if (options.workerUrl) return new Worker(options.workerUrl, { type: 'module', name: 'swiperank' });
-  const { default: BundledWorker } = await import('./worker/worker.ts?worker&inline');
-  return new BundledWorker({ name: 'swiperank' });
-}
-
 class RerankerClient implements Reranker {
   private connection: Connection | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -137,6 +127,7 @@ class RerankerClient implements Reranker {
     private readonly options: RerankerOptions,
     private readonly useWorker: boolean,
     resolved: ResolvedOptions,
+    private readonly bundled: BundledWorker,
   ) {
     this.resolved = resolved;
   }
@@ -161,17 +152,11 @@ class RerankerClient implements Reranker {
     let connection: Connection;
     let init: Promise<Outcome<Info>>;
     if (!inline) {
-      const worker = await startWorker(this.options);
-      const fail = (e: Error) => {
+      const { worker, failed } = await startWorker(this.options, this.bundled);
+      // One reaction per worker, handed on to the calls waiting at the time.
+      failed.catch((e: Error) => {
         connection.failure ??= e;
         for (const reject of connection.waiting) reject(e);
-      };
-      worker.addEventListener('error', (e) => {
-        e.preventDefault?.();
-        fail(new SwiperankError('WORKER_FAILED', `the reranker worker failed: ${e.message || 'error event'}`));
-      });
-      worker.addEventListener('messageerror', () => {
-        fail(new SwiperankError('WORKER_FAILED', 'the reranker worker received a message it could not read'));
       });
       connection = { api: wrap<WorkerApi>(worker), inline, waiting: new Set(), failure: null, terminate: () => worker.terminate() };
       const { workerUrl: _u, createWorker: _c, lowWater: _l, ...cloneable } = this.options;
@@ -430,9 +415,10 @@ function checkLowWater(low: unknown): void {
 
 /**
  * Creates a reranker. Every option has a default; bad options reject with BAD_OPTION or
- * LIMIT_EXCEEDED naming the field. Runs in a Web Worker where one exists.
+ * LIMIT_EXCEEDED naming the field. Runs in a Web Worker where one exists: the host's
+ * (`workerUrl`, `createWorker`), else `bundled` (the entry point's choice).
  */
-export async function createReranker(options: RerankerOptions = {}): Promise<Reranker> {
+export async function createReranker(options: RerankerOptions = {}, bundled: BundledWorker = null): Promise<Reranker> {
   const resolved = resolveOptions(options);
   checkLowWater(options.lowWater);
   if (options.worker !== undefined && typeof options.worker !== 'boolean') {
@@ -442,7 +428,7 @@ export async function createReranker(options: RerankerOptions = {}): Promise<Rer
   if (useWorker && typeof Worker === 'undefined') {
     throw new SwiperankError('BAD_OPTION', 'options.worker is true, but this environment has no Worker');
   }
-  const client = new RerankerClient(options, useWorker, resolved);
+  const client = new RerankerClient(options, useWorker, resolved, bundled);
   await client.start();
   if (resolved.persistence) client.watchPageLifecycle();
   return client;
