@@ -1,5 +1,5 @@
 import { expect, test, type SwipeBy } from './demo-fixtures.js';
-import { storedShownIds } from './demo-storage.js';
+import { storedShownCount } from './demo-storage.js';
 
 test.describe('desktop', () => {
   test.use({ viewport: { width: 1280, height: 800 } });
@@ -218,7 +218,7 @@ test.describe('desktop', () => {
     const onScreen = await demo.currentId();
     const session = await page.getByTestId('session').textContent();
     // The SDK batches its IndexedDB writes; wait until the stored session has every swiped id.
-    await expect.poll(() => page.evaluate(storedShownIds, session), { timeout: 10_000 }).toEqual(expect.arrayContaining(swiped));
+    await expect.poll(() => page.evaluate(storedShownCount, session), { timeout: 10_000 }).toBeGreaterThanOrEqual(swiped.length);
 
     await page.reload();
     await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 45_000 });
