@@ -6,6 +6,7 @@ import { CpuPlanner } from '../model/planner.js';
 import type { CandidatePool } from '../model/pool.js';
 import { resolveOptions } from '../options.js';
 import { requireAdapter } from '../testing/gpu.js';
+import { lane } from '../testing/lane.js';
 import { randomRows, seededRandom } from '../testing/instances.js';
 import { poolOf } from '../testing/pool.js';
 import goldenFusion from '../testing/vectors/fusion.json';
@@ -179,7 +180,7 @@ function judge(instance: Instance, cpu: CpuPlanner, expected: BackendPlan, actua
   throw new Error(`not a float near-tie: ${describe}`);
 }
 
-describe('WebGPU backend parity with the CPU engine (f64)', () => {
+describe.runIf(lane.hasWebGpu)('WebGPU backend parity with the CPU engine (f64)', () => {
   let backend: Backend;
   const verdicts = new Map<Verdict, string[]>();
   let instances = 0;
@@ -259,6 +260,15 @@ describe('WebGPU backend parity with the CPU engine (f64)', () => {
       const instance = { label: `twins ${FUSIONS[kind]!.kind}`, pool: twins, u: new Float64Array(0), last: null, options };
       expect(await check(instance)).toBe('identical');
     }
+    // Ties in bulk: three score levels over 5,000 slots, so stage 1's threshold falls among
+    // thousands of equal keys and the pool index alone decides who makes the shortlist.
+    const levels = [0.1, 0.2, 0.3];
+    const bulk = poolOf(Array.from({ length: 5000 }, (_, i) => ({ id: `b${i}`, pCvr: levels[(i * 7) % 3]!, pVtr: 0.4, pSdr: 0.8 })), 0);
+    for (let i = 0; i < bulk.size; i += 11) bulk.markShown(i);
+    for (const shortlist of [100, 1024]) {
+      const options = resolveOptions({ fusion: FUSIONS[0], lookahead: { depth: 4, shortlist, beamWidth: 8 } });
+      expect(await check({ label: `bulk ties L${shortlist}`, pool: bulk, u: new Float64Array(0), last: null, options })).toBe('identical');
+    }
   });
 
   it('uploads candidate columns only when the pool changed', async () => {
@@ -279,7 +289,7 @@ describe('WebGPU backend parity with the CPU engine (f64)', () => {
   });
 });
 
-describe('golden vectors on the WebGPU backend', () => {
+describe.runIf(lane.hasWebGpu)('golden vectors on the WebGPU backend', () => {
   interface PlanCase { options: RerankerOptions; candidates: CandidateRow[]; expected: { ids: string[]; value: number } }
   interface FusionCase { kind: string; fusion: ClassicFusion; candidates: CandidateRow[]; expected: number[] }
 
