@@ -59,7 +59,7 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
   let end = min((lid + 1u) * chunk, plan.size);
   for (var i = lid * chunk; i < end; i++) {
     let entry = keys[i];
-    let bin = entry.x >> 16u;
+    let bin = entry.x >> HISTOGRAM_SHIFT;
     if (bin < threshold) {
       choose(entry);
     } else if (bin == threshold) {
@@ -74,7 +74,9 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
   }
   // 3. The rest from the boundary: the keys' low 16 bits, then the index, decide.
   let boundary = workgroupUniformLoad(&roundResult).x;
-  selectTop(boundary, found.y, lid, vec2u(threshold << 16u, 0u), vec2u(0xffff0000u, 0u), 2u);
+  // The rounds start at the digit holding the key's first bit below the bin's.
+  let binMask = ~((1u << HISTOGRAM_SHIFT) - 1u);
+  selectTop(boundary, found.y, lid, vec2u(threshold << HISTOGRAM_SHIFT, 0u), vec2u(binMask, 0u), (32u - HISTOGRAM_SHIFT) / 8u);
   // 4. Rank and gather.
   for (var j = lid; j < k; j += SELECT_GROUP) {
     let c = rankOf(j, k);

@@ -7,6 +7,8 @@
 import { LIMITS } from '../limits.js';
 import type { BufferName } from './resources.js';
 
+const HISTOGRAM_SHIFT = 16;
+
 /**
  * Sizes the schedule and the shaders share. `kernels.ts` declares each as a WGSL `const`
  * ahead of every module, so the two sides cannot drift apart.
@@ -20,10 +22,11 @@ export const SHADER_CONSTANTS = {
   RADIX_GROUP: 8,
   /** Invocations per workgroup of the data-parallel kernels. */
   WORKGROUP: 64,
-  /** Invocations of the one workgroup that selects a top k (select.wgsl). */
+  /** Invocations of selectShortlist's one workgroup (shortlist.wgsl, select.wgsl). */
   SELECT_GROUP: 64,
-  /** Bins of stage 1's histogram: one per value of a stage key's high 16 bits. */
-  HISTOGRAM_BINS: 65_536,
+  /** Stage 1's histogram bins a stage key by its bits from HISTOGRAM_SHIFT up. */
+  HISTOGRAM_SHIFT,
+  HISTOGRAM_BINS: 2 ** (32 - HISTOGRAM_SHIFT),
   /** Most entries the shortlist select keeps. */
   MAX_SELECT: LIMITS.shortlistMax,
   /** Invocations of selectBeams, each keeping the best pairs of every KEEP_GROUP-th beam. */
