@@ -5,7 +5,8 @@
  */
 
 import { LIMITS } from '../limits.js';
-import type { BufferName } from './resources.js';
+import type { ValuesOf } from './layout.js';
+import type { BufferName, PASS } from './resources.js';
 
 const HISTOGRAM_SHIFT = 16;
 
@@ -49,8 +50,8 @@ export type KernelName =
   | 'radixCount' | 'radixScan' | 'radixScatter'
   | 'selectShortlist' | 'expand' | 'selectBeams';
 
-/** The fields of `struct Pass` (resources.ts). */
-export type PassParams = Record<'count' | 'stride' | 'shift' | 'blocks' | 'step' | 'beams' | 'kept', number>;
+/** One entry of the pass table: the fields of `Pass` (resources.ts). */
+export type PassParams = ValuesOf<typeof PASS>;
 
 export interface Dispatch {
   kernel: KernelName;
