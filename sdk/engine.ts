@@ -4,6 +4,7 @@ import { LIMITS } from './limits.js';
 import type { LastShown } from './model/lookahead.js';
 import { feedbackSignal, updateInterest } from './model/personalize.js';
 import { CandidatePool } from './model/pool.js';
+import { SessionValue, withSessionValue } from './model/tail.js';
 import { validateBatch } from './model/validate.js';
 import { reconfigure, resolveOptions, type TunableOptions } from './options.js';
 import { indexedDbStore, memoryStore, type SessionSnapshot, type SessionStore } from './persistence.js';
@@ -56,6 +57,7 @@ export class Engine {
   /** Insertion-ordered, so the oldest ids drop first past the bound. */
   private readonly shownIds = new Set<string>();
   private last: LastShown | null = null;
+  private readonly sessionValue = new SessionValue();
   private generation = 0;
   private backend: Backend;
   private fallbackReason: string | undefined;
@@ -107,16 +109,18 @@ export class Engine {
     this.alive();
     const start = now();
     const generation = this.generation;
+    // T once per plan, here, so every backend plans with the same numbers.
+    const options = withSessionValue(this.sessionValue, this.pool, this.options);
     let result;
     try {
-      result = await this.backend.plan(this.pool, this.interest, this.last, this.options);
+      result = await this.backend.plan(this.pool, this.interest, this.last, options);
     } catch (e) {
       if (this.backend.kind === 'cpu' || e instanceof SwiperankError) throw e;
       // The GPU backend already tried to rebuild its device; the CPU takes over for good.
       this.fallbackReason = `WebGPU backend failed: ${(e as Error).message}`;
       this.backend.dispose();
       this.backend = createCpuBackend();
-      result = await this.backend.plan(this.pool, this.interest, this.last, this.options);
+      result = await this.backend.plan(this.pool, this.interest, this.last, options);
     }
     const items = result.poolIndex.map((i, t) => ({
       id: this.pool.ids[i]!,

@@ -5,7 +5,7 @@ import type {
   RerankerOptions, ResolvedOptions,
 } from './types.js';
 
-export const DEFAULT_FUSION: MocFusion = { kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 0.05, gamma: 0.5 };
+export const DEFAULT_FUSION: MocFusion = { kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 'auto', gamma: 0.5 };
 export const DEFAULT_LOOKAHEAD: LookaheadOptions = {
   depth: 4, beamWidth: 8, shortlist: 64, rho: 0.5, phi: 0.35, tail: 'auto',
 };
@@ -61,7 +61,8 @@ function resolveFusion(value: unknown): ResolvedOptions['fusion'] {
     gamma: finite('fusion.gamma', f.gamma ?? DEFAULT_FUSION.gamma),
   };
   if (kind === 'moc') {
-    return { kind, ...reward, wSwipe: finite('fusion.wSwipe', f.wSwipe ?? DEFAULT_FUSION.wSwipe) };
+    const wSwipe = f.wSwipe ?? DEFAULT_FUSION.wSwipe;
+    return { kind, ...reward, wSwipe: wSwipe === 'auto' ? 'auto' : finite('fusion.wSwipe', wSwipe) };
   }
   if (kind !== 'weighted-sum' && kind !== 'product' && kind !== 'rank') {
     bad('fusion.kind', kind, "must be 'moc', 'weighted-sum', 'product' or 'rank'");

@@ -127,7 +127,11 @@ export interface MocFusion {
   kind: 'moc';
   wCvr: number;
   wView: number;
-  wSwipe: number;
+  /**
+   * Weight of pSdr in the slot score `r + wSwipe * pSdr`; `'auto'` (default): the session
+   * value `T`, so the score is the one-step value `r + pSdr * T`.
+   */
+  wSwipe: number | 'auto';
   gamma: number;
 }
 
@@ -158,7 +162,10 @@ export interface LookaheadOptions {
   rho: number;
   /** Continuation penalty for a same-category item. */
   phi: number;
-  /** Value of the session after the planned slots; `'auto'`: mean reward over the shortlist. */
+  /**
+   * Value of the session after the planned slots; `'auto'` (default): the session value `T`
+   * estimated from the eligible pool (docs/MODEL.md, "the tail").
+   */
   tail: number | 'auto';
 }
 
@@ -194,4 +201,13 @@ export interface ResolvedOptions {
   personalization: PersonalizationOptions | false;
   persistence: { name: string } | false;
   timeoutMs: number;
+}
+
+/**
+ * Options as a backend plans with them: the engine has replaced every `'auto'` that stands
+ * for the session value `T` (`fusion.wSwipe`, `lookahead.tail`) by the number, once per plan.
+ */
+export interface PlanOptions extends Omit<ResolvedOptions, 'fusion' | 'lookahead'> {
+  fusion: (MocFusion & { wSwipe: number }) | Required<ClassicFusion>;
+  lookahead: LookaheadOptions & { tail: number };
 }

@@ -96,11 +96,16 @@ export interface RowResult {
   elapsedMs: number;
 }
 
+/** `T` for every bench row: about what `'auto'` gives on the bench's pools. */
+const BENCH_SESSION_VALUE = 2;
+
 export function rerankerOptions(cell: CellSpec, backend: 'webgpu' | 'cpu'): RerankerOptions {
   return {
     backend,
     embeddingDim: cell.embeddingDim,
-    lookahead: { shortlist: cell.shortlist, beamWidth: cell.beamWidth, depth: cell.depth },
+    // A fixed T: the peers implement the planner, not the session-value estimate.
+    fusion: { wSwipe: BENCH_SESSION_VALUE },
+    lookahead: { shortlist: cell.shortlist, beamWidth: cell.beamWidth, depth: cell.depth, tail: BENCH_SESSION_VALUE },
     timeoutMs: 120_000,
   };
 }

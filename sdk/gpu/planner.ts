@@ -2,7 +2,7 @@ import type { BackendPlan } from '../backend.js';
 import type { LastShown } from '../model/lookahead.js';
 import { clampedLogit } from '../model/personalize.js';
 import type { CandidatePool } from '../model/pool.js';
-import type { ResolvedOptions } from '../types.js';
+import type { PlanOptions } from '../types.js';
 import { GpuBuffers } from './buffers.js';
 import { createKernels, type Kernel } from './kernels.js';
 import {
@@ -145,13 +145,13 @@ export class GpuPlanner {
    * only when the pool changed since the last plan, the shown mask when it changed.
    */
   async plan(
-    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions,
+    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: PlanOptions,
   ): Promise<{ plan: BackendPlan; traffic: PlanTraffic }> {
     const { lookahead, fusion } = options;
     const shortlist = Math.min(lookahead.shortlist, pool.eligibleCount);
     if (shortlist === 0) {
       // Nothing to plan: no GPU work, the CPU planner's answer for an empty shortlist.
-      const value = lookahead.tail === 'auto' ? 0 : lookahead.tail;
+      const value = lookahead.tail;
       return {
         plan: { poolIndex: [], score: [], reward: [], continueProb: [], reach: [], value },
         traffic: { dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesReadBack: 0 },
@@ -222,7 +222,7 @@ export class GpuPlanner {
 
   /** Sizes every buffer for this plan and writes what changed; returns the bytes written. */
   private upload(
-    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions,
+    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: PlanOptions,
     schedule: Schedule, key: string, shortlist: number, depth: number,
   ): number {
     const { device } = this;
@@ -427,7 +427,7 @@ export class GpuPlanner {
 
   /** `struct PlanParams` (shaders/common.wgsl), word for word. */
   private stageParams(
-    pool: CandidatePool, options: ResolvedOptions, shortlist: number, depth: number, last: LastShown | null,
+    pool: CandidatePool, options: PlanOptions, shortlist: number, depth: number, last: LastShown | null,
   ): Uint32Array<ArrayBuffer> {
     const u32 = new Uint32Array(this.params);
     const f32 = new Float32Array(this.params);
@@ -453,8 +453,9 @@ export class GpuPlanner {
     u32[20] = shortlist;
     u32[21] = lookahead.beamWidth;
     u32[22] = depth;
-    u32[23] = lookahead.tail === 'auto' ? 1 : 0;
-    f32[24] = lookahead.tail === 'auto' ? 0 : lookahead.tail;
+    // The engine resolved 'auto' to the session value T: the shader's own mean is not used.
+    u32[23] = 0;
+    f32[24] = lookahead.tail;
     f32[25] = lookahead.rho;
     f32[26] = lookahead.phi;
     u32[27] = last ? 1 : 0;
