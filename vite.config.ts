@@ -51,7 +51,7 @@ export default defineConfig(({ mode }) => ({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['sdk/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['sdk/**/*.test.ts', 'bench/**/*.test.ts', 'sim/**/*.test.ts', 'demo/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
         },

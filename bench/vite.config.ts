@@ -1,13 +1,17 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const swiperank = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+if (!existsSync(swiperank)) throw new Error('dist/ is missing: run `npm run build` first (the bench measures the built package)');
 
-/** The benchmark page: the SDK from source, its worker and the peers, bundled into bench/dist. */
+/** The benchmark page: the built package (imported by name, as a team would) and the peers, bundled into bench/dist. */
 export default defineConfig({
   root: here,
   base: './',
   logLevel: 'warn',
+  resolve: { alias: { swiperank } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -17,6 +21,4 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 4096,
   },
-  // As the SDK's own config: its worker is inlined as a blob-URL module, which cannot load sibling chunks.
-  worker: { format: 'es', rolldownOptions: { output: { codeSplitting: false } } },
 });

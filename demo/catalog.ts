@@ -4,9 +4,10 @@
  * the same options, and the user's true probabilities never travel over the wire.
  */
 import {
-  categoryName, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed, PageStream, serverOrder, type CatalogItem, type CatalogOptions,
-} from '../bench/eval/simulator.js';
+  EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed, PageStream, serverOrder, type CatalogItem, type CatalogOptions,
+} from '../sim/index.js';
 import { fnv1a } from './hash.js';
+import { categoryName, itemTitle } from './names.js';
 
 /** The catalog of `npm run eval`, so the autopilot's figures compare with its report. */
 export const CATALOG: Readonly<CatalogOptions> = EVAL_CATALOG;
@@ -57,7 +58,7 @@ const round = (x: number, digits: number) => Number(x.toFixed(digits));
 function toWire(item: CatalogItem): WireCandidate {
   return {
     id: item.id,
-    title: item.title,
+    title: itemTitle(item),
     category: item.category,
     categoryName: categoryName(item.category),
     price: item.price,

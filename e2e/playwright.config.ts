@@ -41,7 +41,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `npx vite build --config demo/vite.config.ts --logLevel warn && npx vite preview --config demo/vite.config.ts --host 127.0.0.1 --port ${PREVIEW_PORT} --strictPort`,
+    command: `npm run build --silent && npx vite build --config demo/vite.config.ts --logLevel warn && npx vite preview --config demo/vite.config.ts --host 127.0.0.1 --port ${PREVIEW_PORT} --strictPort`,
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     url: `http://127.0.0.1:${PREVIEW_PORT}/`,
     // Never another engineer's preview left on this port (a shared machine): always the demo built now.

@@ -18,6 +18,8 @@ export interface Backend {
   dispose(): void;
   /** GPU figures (WebGPU backend only), reported by `info().gpu`. */
   readonly stats?: GpuStats;
+  /** WebGPU only: the time of one empty submit and readback, a floor under any plan. */
+  readbackFloorMs?(): Promise<number>;
 }
 
 export interface BackendPlan extends PlanResult {

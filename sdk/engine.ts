@@ -1,4 +1,4 @@
-import { createCpuBackend, type Backend } from './backend.js';
+import { BackendChoice, defaultBackends, type Backends, type PlanInput } from './backend-choice.js';
 import { SwiperankError, show } from './errors.js';
 import { LIMITS } from './limits.js';
 import type { LastShown } from './model/lookahead.js';
@@ -9,29 +9,10 @@ import { validateBatch } from './model/validate.js';
 import { reconfigure, resolveOptions, type TunableOptions } from './options.js';
 import { indexedDbStore, memoryStore, type SessionSnapshot, type SessionStore } from './persistence.js';
 import type {
-  CandidateBatch, Feedback, IngestResult, Info, Plan, RerankerOptions, ResolvedOptions,
+  CandidateBatch, Feedback, IngestResult, Info, Plan, PlanOptions, RerankerOptions, ResolvedOptions,
 } from './types.js';
 
-/** Picks and starts the backend `options.backend` asks for. */
-export type BackendFactory = (options: ResolvedOptions) => Promise<{ backend: Backend; fallbackReason?: string }>;
-
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
-/** Loads the WebGPU backend lazily, so CPU-only users never fetch it. */
-export const defaultBackendFactory: BackendFactory = async (options) => {
-  if (options.backend === 'cpu') return { backend: createCpuBackend() };
-  let reason: string;
-  try {
-    const { createWebGpuBackend } = await import('./gpu/backend.js');
-    return { backend: await createWebGpuBackend(options) };
-  } catch (e) {
-    reason = (e as Error).message;
-  }
-  if (options.backend === 'webgpu') {
-    throw new SwiperankError('WEBGPU_UNAVAILABLE', `backend 'webgpu' was asked for, but ${reason}`);
-  }
-  return { backend: createCpuBackend(), fallbackReason: reason };
-};
 
 function checkFeedback(event: Feedback): void {
   const bad = (field: string, value: unknown, rule: string): never => {
@@ -58,34 +39,35 @@ export class Engine {
   private readonly shownIds = new Set<string>();
   private last: LastShown | null = null;
   private readonly sessionValue = new SessionValue();
+  private planned: { generation: number; given: ResolvedOptions; options: PlanOptions } | null = null;
   private generation = 0;
-  private backend: Backend;
-  private fallbackReason: string | undefined;
+  private readonly backends: BackendChoice;
   private readonly store: SessionStore;
   private disposed = false;
   private readonly inWorker: boolean;
 
-  private constructor(options: ResolvedOptions, backend: Backend, fallbackReason: string | undefined,
-    store: SessionStore, inWorker: boolean) {
+  private constructor(options: ResolvedOptions, backends: BackendChoice, store: SessionStore, inWorker: boolean) {
     this.options = options;
     this.pool = new CandidatePool(options.embeddingDim);
     this.interest = new Float64Array(options.embeddingDim);
-    this.backend = backend;
-    this.fallbackReason = fallbackReason;
+    this.backends = backends;
     this.store = store;
     this.inWorker = inWorker;
   }
 
   static async create(
     options: RerankerOptions | ResolvedOptions,
-    { backends = defaultBackendFactory, inWorker = false }: { backends?: BackendFactory; inWorker?: boolean } = {},
+    { backends = defaultBackends, inWorker = false }: { backends?: Backends; inWorker?: boolean } = {},
   ): Promise<Engine> {
     const resolved = resolveOptions(options as RerankerOptions);
     const store = resolved.persistence
       ? indexedDbStore(resolved.persistence.name, resolved.embeddingDim)
       : memoryStore();
-    const [{ backend, fallbackReason }, snapshot] = await Promise.all([backends(resolved), store.load()]);
-    const engine = new Engine(resolved, backend, fallbackReason, store, inWorker);
+    // Shadow plans read the engine's state; they start only after the engine served a plan.
+    let engine!: Engine;
+    const choice = new BackendChoice(resolved.backend, backends, () => engine.planInput());
+    const [, snapshot] = await Promise.all([choice.start(), store.load()]);
+    engine = new Engine(resolved, choice, store, inWorker);
     if (snapshot) engine.restore(snapshot);
     return engine;
   }
@@ -109,19 +91,7 @@ export class Engine {
     this.alive();
     const start = now();
     const generation = this.generation;
-    // T once per plan, here, so every backend plans with the same numbers.
-    const options = withSessionValue(this.sessionValue, this.pool, this.options);
-    let result;
-    try {
-      result = await this.backend.plan(this.pool, this.interest, this.last, options);
-    } catch (e) {
-      if (this.backend.kind === 'cpu' || e instanceof SwiperankError) throw e;
-      // The GPU backend already tried to rebuild its device; the CPU takes over for good.
-      this.fallbackReason = `WebGPU backend failed: ${(e as Error).message}`;
-      this.backend.dispose();
-      this.backend = createCpuBackend();
-      result = await this.backend.plan(this.pool, this.interest, this.last, options);
-    }
+    const { plan: result, backend } = await this.backends.plan(this.planInput());
     const items = result.poolIndex.map((i, t) => ({
       id: this.pool.ids[i]!,
       score: result.score[t]!,
@@ -131,7 +101,20 @@ export class Engine {
     }));
     const timings: Plan['timings'] = { totalMs: now() - start };
     if (result.gpuMs !== undefined) timings.gpuMs = result.gpuMs;
-    return { items, value: result.value, backend: this.backend.kind, generation, timings };
+    return { items, value: result.value, backend, generation, timings };
+  }
+
+  /**
+   * What a plan (or a shadow plan) runs on. T is resolved here, once per state: every backend
+   * plans with the same numbers, and the same options object while the generation holds.
+   */
+  private planInput(): PlanInput {
+    const p = this.planned;
+    if (p === null || p.generation !== this.generation || p.given !== this.options) {
+      const options = withSessionValue(this.sessionValue, this.pool, this.options);
+      this.planned = { generation: this.generation, given: this.options, options };
+    }
+    return { pool: this.pool, interest: this.interest, last: this.last, options: this.planned!.options, generation: this.generation };
   }
 
   /** Records what happened to a shown item: marks it shown and moves the interest state. */
@@ -166,33 +149,31 @@ export class Engine {
     return this.plan();
   }
 
-  configure(patch: TunableOptions): void {
+  async configure(patch: TunableOptions): Promise<void> {
     this.alive();
-    this.options = reconfigure(this.options, patch);
+    const options = reconfigure(this.options, patch);
+    if (patch.backend !== undefined) await this.backends.setMode(options.backend);
+    this.options = options;
     this.generation++;
   }
 
   info(): Info {
     this.alive();
     const info: Info = {
-      backend: this.backend.kind,
-      adapter: this.backend.adapter,
+      backend: this.backends.active.kind,
+      adapter: this.backends.active.adapter,
       poolSize: this.pool.eligibleCount,
       shownCount: this.shownIds.size,
       persistence: this.store.status,
       generation: this.generation,
       worker: this.inWorker,
       embeddingDim: this.options.embeddingDim,
+      choice: this.backends.info(),
     };
-    if (this.fallbackReason !== undefined) info.fallbackReason = this.fallbackReason;
-    if (this.backend.stats) info.gpu = { ...this.backend.stats };
+    if (this.backends.fallbackReason !== undefined) info.fallbackReason = this.backends.fallbackReason;
+    if (this.backends.active.stats) info.gpu = { ...this.backends.active.stats };
     if (this.store.reason !== undefined) info.persistenceReason = this.store.reason;
     return info;
-  }
-
-  /** The interest vector `u` (a copy). */
-  interestState(): number[] {
-    return Array.from(this.interest);
   }
 
   snapshot(): SessionSnapshot {
@@ -232,7 +213,7 @@ export class Engine {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.backend.dispose();
+    await this.backends.dispose();
     await this.store.flush();
   }
 

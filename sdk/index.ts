@@ -1,9 +1,9 @@
 export { createReranker, type Reranker } from './reranker.js';
 export { SwiperankError, isSwiperankError, type SwiperankErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
-export type { TunableOptions } from './options.js';
+export { DEFAULT_OPTIONS, type TunableOptions } from './options.js';
 export type {
-  BackendKind, CandidateBatch, GpuStats, CandidateColumns, CandidateRow, ClassicFusion, Feedback, FusionOptions,
+  BackendChoiceInfo, BackendKind, BackendMode, CandidateBatch, GpuStats, CandidateColumns, CandidateRow, ClassicFusion, Feedback, FusionOptions,
   Info, IngestResult, LookaheadOptions, MocFusion, Objectives, PersistenceStatus, PersonalizationOptions,
-  Plan, PlanItem, RerankerOptions,
+  Plan, PlanItem, RerankerOptions, ResolvedOptions,
 } from './types.js';

@@ -1,7 +1,7 @@
 import { SwiperankError, show } from './errors.js';
 import { LIMITS } from './limits.js';
 import type {
-  ClassicFusion, LookaheadOptions, MocFusion, Objectives, PersonalizationOptions,
+  BackendMode, ClassicFusion, LookaheadOptions, MocFusion, Objectives, PersonalizationOptions,
   RerankerOptions, ResolvedOptions,
 } from './types.js';
 
@@ -110,13 +110,15 @@ function resolvePersonalization(value: unknown): PersonalizationOptions | false 
   };
 }
 
+function resolveBackend(value: unknown): BackendMode {
+  if (value !== 'auto' && value !== 'webgpu' && value !== 'cpu') bad('backend', value, "must be 'auto', 'webgpu' or 'cpu'");
+  return value;
+}
+
 /** Validates options and fills in every default; throws BAD_OPTION or LIMIT_EXCEEDED naming the field. */
 export function resolveOptions(options: RerankerOptions = {}): ResolvedOptions {
   const o = object('', options) as RerankerOptions;
-  const backend = o.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
-    bad('backend', backend, "must be 'auto', 'webgpu' or 'cpu'");
-  }
+  const backend = resolveBackend(o.backend ?? 'auto');
   let persistence: ResolvedOptions['persistence'] = false;
   if (o.persistence !== undefined && o.persistence !== false) {
     const name = object('persistence', o.persistence).name;
@@ -134,19 +136,34 @@ export function resolveOptions(options: RerankerOptions = {}): ResolvedOptions {
   };
 }
 
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (typeof value === 'object' && value !== null) {
+    for (const field of Object.values(value)) deepFreeze(field);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Every option as `createReranker({})` resolves it (read-only): what a field left out takes.
+ * A classic fusion kind has no default `weights`; its `alpha` and `beta` default to 1 and 0.
+ */
+export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = /* @__PURE__ */ deepFreeze(resolveOptions());
+
 /** The options `configure()` may change on a live reranker. */
-export type TunableOptions = Pick<RerankerOptions, 'fusion' | 'lookahead' | 'personalization'>;
+export type TunableOptions = Pick<RerankerOptions, 'backend' | 'fusion' | 'lookahead' | 'personalization'>;
 
 /** Applies a `configure()` patch: given sections replace the current ones, field by field for lookahead. */
 export function reconfigure(current: ResolvedOptions, patch: TunableOptions): ResolvedOptions {
   const p = object('', patch) as TunableOptions;
   for (const key of Object.keys(p)) {
-    if (key !== 'fusion' && key !== 'lookahead' && key !== 'personalization') {
+    if (key !== 'backend' && key !== 'fusion' && key !== 'lookahead' && key !== 'personalization') {
       bad(key, (p as Record<string, unknown>)[key], 'cannot be changed by configure()');
     }
   }
   return {
     ...current,
+    backend: p.backend !== undefined ? resolveBackend(p.backend) : current.backend,
     fusion: p.fusion !== undefined ? resolveFusion(p.fusion) : current.fusion,
     lookahead: p.lookahead !== undefined
       ? resolveLookahead({ ...current.lookahead, ...object('lookahead', p.lookahead) })

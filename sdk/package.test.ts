@@ -4,7 +4,7 @@
  * are-the-types-wrong, and its page-side entry stays small.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -64,5 +64,12 @@ describe('the built package', () => {
     const bytes = files.reduce((sum, f) => sum + gzipSync(readFileSync(dist(f))).length, 0);
     console.log(`page-side entry (${files.join(' + ')}): ${(bytes / 1024).toFixed(2)} KiB gzip`);
     expect(bytes).toBeLessThan(12 * 1024);
+  });
+
+  it('ships no test oracle: no exhaustive search in dist/', () => {
+    const files = readdirSync(dist(''), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    expect(files.length).toBeGreaterThan(1);
+    // Property names survive minification, so `planExhaustive` / `exhaustiveSearch` would show.
+    expect(files.filter((f) => /exhaustive/i.test(readFileSync(dist(f), 'utf8')))).toEqual([]);
   });
 });

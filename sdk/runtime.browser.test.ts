@@ -39,7 +39,7 @@ describe('the page runtime in Chromium', () => {
   it('1,000 swipes with ingests between them: no item twice, no stale plan, steady heap and GPU buffers', async () => {
     // GPU buffers are part of the claim: without WebGPU this would prove only the CPU half.
     await requireAdapter();
-    const ranker = await createReranker({ embeddingDim: dim, lookahead: { depth: 4, shortlist: 64, beamWidth: 8 } });
+    const ranker = await createReranker({ backend: 'webgpu', embeddingDim: dim, lookahead: { depth: 4, shortlist: 64, beamWidth: 8 } });
     const info = await ranker.info();
     console.log(`backend ${info.backend} (${info.adapter}) in a worker: ${info.worker}`);
     expect(info.worker).toBe(true);

@@ -82,6 +82,30 @@ export interface Plan {
 
 export type BackendKind = 'webgpu' | 'cpu';
 
+/** `'auto'`: the CPU plans first, WebGPU takes over only where it measures faster. */
+export type BackendMode = 'auto' | BackendKind;
+
+/** How the backend was chosen: `info().choice`. */
+export interface BackendChoiceInfo {
+  mode: BackendMode;
+  /** `'measuring'`: `'auto'` is still timing the backends on this pool class (the CPU plans meanwhile). */
+  state: 'measuring' | 'decided';
+  /** Why this backend plans, in words: the mode asked for, the measured p50s, a parity failure, an unavailable adapter. */
+  reason: string;
+  /** Backend plan time, p50 in ms, measured side by side on the live pool (`'auto'` only). */
+  p50Ms: { cpu?: number; webgpu?: number };
+  /** Plans timed per backend in the current measurement. */
+  samples: { cpu: number; webgpu: number };
+  /** First and last pool size of the power-of-4 class measured; another class measures again. */
+  poolClass: [number, number];
+  /** The WebGPU adapter, while it is open. */
+  adapter?: string;
+  /** One empty submit and readback on that adapter, in ms: a floor no WebGPU plan can beat. */
+  readbackFloorMs?: number;
+  /** Milliseconds from the reranker's start to the current decision. */
+  decidedAfterMs?: number;
+}
+
 export type PersistenceStatus = 'off' | 'indexeddb' | 'memory';
 
 export interface Info {
@@ -103,6 +127,8 @@ export interface Info {
   embeddingDim: number;
   /** WebGPU backend figures, while it is in use. */
   gpu?: GpuStats;
+  /** How the backend was chosen, and what was measured. */
+  choice: BackendChoiceInfo;
 }
 
 /** Where the WebGPU backend's work goes: live buffers, and the last plan's GPU traffic. */
@@ -180,7 +206,8 @@ export interface PersonalizationOptions {
 }
 
 export interface RerankerOptions {
-  backend?: 'auto' | 'webgpu' | 'cpu';
+  /** Default `'auto'`: CPU first, then WebGPU only where it measures faster (`info().choice`). */
+  backend?: BackendMode;
   worker?: boolean;
   embeddingDim?: number;
   fusion?: Partial<MocFusion> | ClassicFusion;
@@ -194,7 +221,7 @@ export interface RerankerOptions {
 
 /** Options with every default filled in; what the engine runs on. */
 export interface ResolvedOptions {
-  backend: 'auto' | 'webgpu' | 'cpu';
+  backend: BackendMode;
   embeddingDim: number;
   fusion: MocFusion | Required<ClassicFusion>;
   lookahead: LookaheadOptions;

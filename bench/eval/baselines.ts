@@ -4,7 +4,7 @@
  * category and embedding only (the same inputs swiperank gets). The eval holds swiperank to
  * beating them.
  */
-import type { CatalogItem } from './simulator.js';
+import type { CatalogItem } from '../../sim/index.js';
 
 /** What a policy sees: the candidates it may show and the items shown so far, latest last. */
 export interface PolicyState {

@@ -11,11 +11,13 @@ import { CpuPlanner } from '../../sdk/model/planner.js';
 import type { LastShown } from '../../sdk/model/lookahead.js';
 import { validateBatch } from '../../sdk/model/validate.js';
 import { resolveOptions } from '../../sdk/options.js';
-import { randomRows, seededRandom } from '../../sdk/testing/instances.js';
+import { randomRows } from '../../sdk/testing/instances.js';
+import { planExhaustive } from '../../sdk/testing/oracle.js';
 import { poolOf } from '../../sdk/testing/pool.js';
 import { runSession, STRATEGIES, type SessionConfig, type Strategy } from './session.js';
-import { candidateRow, DEFAULT_USER, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mixSeed } from './simulator.js';
-import { estimate, mean, pairedLift, percentile, type Estimate } from './stats.js';
+import {
+  candidateRow, DEFAULT_USER, estimate, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mean, mixSeed, pairedLift, percentile, seededRandom, type Estimate,
+} from '../../sim/index.js';
 
 const scale = Number(process.env.EVAL_SCALE ?? 1);
 const sessionsOf = (n: number) => Math.max(50, Math.round(n * scale));
@@ -108,7 +110,7 @@ function optimalityGap() {
     }
     const u = new Float64Array(GAP.embeddingDim);
     const base = { embeddingDim: GAP.embeddingDim, lookahead: { depth: GAP.depth, shortlist: GAP.candidates } };
-    const optimum = planner.planExhaustive(pool, u, last, resolveOptions(base));
+    const optimum = planExhaustive(planner, pool, u, last, resolveOptions(base));
     GAP.beamWidths.forEach((beamWidth, w) => {
       const found = planner.plan(pool, u, last, resolveOptions({ ...base, lookahead: { ...base.lookahead, beamWidth } }));
       gaps[w]![n] = Math.max(0, (optimum.value - found.value) / optimum.value);

@@ -4,7 +4,7 @@
  */
 import { createReranker, type CandidateRow, type RerankerOptions } from '../../sdk/index.js';
 import type { Baseline } from './baselines.js';
-import { mixSeed, PageStream, serverOrder, SimulatedUser, type CatalogItem, type Outcome, type UserOptions } from './simulator.js';
+import { mixSeed, PageStream, serverOrder, SimulatedUser, type CatalogItem, type Outcome, type UserOptions } from '../../sim/index.js';
 
 export interface Strategy {
   name: string;

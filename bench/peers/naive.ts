@@ -4,7 +4,7 @@
  * for every beam step, continuations computed on demand. Same model, float64 throughout,
  * so its plans should match the CPU backend's exactly.
  */
-import type { Feedback } from '../../sdk/types.js';
+import type { Feedback } from 'swiperank';
 import type { PoolColumns } from '../src/data.js';
 import { feedbackSignal, moveInterest, normalised, type Peer, type PeerOptions, type PeerPlan } from './peer.js';
 

@@ -1,4 +1,4 @@
-import type { Feedback, PersonalizationOptions, PlanOptions } from '../../sdk/types.js';
+import type { Feedback, PersonalizationOptions, ResolvedOptions } from 'swiperank';
 import type { PoolColumns } from '../src/data.js';
 
 /** A plan as a peer computes it: ids first to show first, the sequence value, and its own timing. */
@@ -19,7 +19,7 @@ export interface Peer {
 }
 
 /** Peers plan with a fixed numeric `tail` and `wSwipe` (the bench's cells set them), so they need not re-derive `T`. */
-export type PeerOptions = PlanOptions & { fusion: { kind: 'moc' } };
+export type PeerOptions = ResolvedOptions & { fusion: { kind: 'moc'; wSwipe: number }; lookahead: { tail: number } };
 
 /** Feedback signal of DESIGN.md section 2: +2 convert, +1 long view, +0.25 view, -0.5 skip. */
 export function feedbackSignal(event: Feedback, p: PersonalizationOptions): number {

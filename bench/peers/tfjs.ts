@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
-import type { Feedback } from '../../sdk/types.js';
+import type { Feedback } from 'swiperank';
 import type { PoolColumns } from '../src/data.js';
 import { feedbackSignal, moveInterest, normalised, type Peer, type PeerOptions, type PeerPlan } from './peer.js';
 

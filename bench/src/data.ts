@@ -1,4 +1,5 @@
-import type { Feedback } from '../../sdk/types.js';
+import type { Feedback } from 'swiperank';
+import { seededRandom } from '../../sim/index.js';
 
 /** A server page as columns, with every optional field present (what the bench ingests). */
 export interface PoolColumns {
@@ -12,21 +13,9 @@ export interface PoolColumns {
   embedding: Float64Array;
 }
 
-/** splitmix32: every cell is reproducible from its seed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-  };
-}
-
 /** Candidates shaped like a shopping feed page: rare conversions, spread view and swipe rates. */
 export function generatePool(size: number, embeddingDim: number, seed: number, categories = 24): PoolColumns {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const cols: PoolColumns = {
     id: new Array<string>(size),
     pCvr: new Float64Array(size),

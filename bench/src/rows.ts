@@ -1,10 +1,9 @@
-import { createReranker, type Reranker } from '../../sdk/index.js';
-import { resolveOptions } from '../../sdk/options.js';
-import type { Feedback, GpuStats, RerankerOptions } from '../../sdk/types.js';
+import { createReranker, DEFAULT_OPTIONS, type Feedback, type GpuStats, type Reranker, type RerankerOptions } from 'swiperank';
 import { createNaivePeer } from '../peers/naive.js';
 import type { Peer, PeerOptions } from '../peers/peer.js';
 import { createTfjsPeer, useTfjsBackend, type TfjsBackendName } from '../peers/tfjs.js';
-import { behaviour, copyPool, seeded, type PoolColumns } from './data.js';
+import { seededRandom } from '../../sim/index.js';
+import { behaviour, copyPool, type PoolColumns } from './data.js';
 import { summarise, type Summary } from './stats.js';
 
 export type RowName = 'swiperank-webgpu' | 'swiperank-cpu' | 'naive-js' | 'tfjs-webgpu' | 'tfjs-cpu';
@@ -159,8 +158,13 @@ async function peerSubject(peer: Peer, cols: PoolColumns, description: string): 
   };
 }
 
+/** What the SDK runs a cell with, every default filled in, for the peers to follow. */
 function peerOptions(cell: CellSpec): PeerOptions {
-  return resolveOptions(rerankerOptions(cell, 'cpu')) as PeerOptions;
+  const { embeddingDim, lookahead, timeoutMs } = rerankerOptions(cell, 'cpu');
+  return {
+    ...DEFAULT_OPTIONS, backend: 'cpu', embeddingDim: embeddingDim!, timeoutMs: timeoutMs!,
+    lookahead: { ...DEFAULT_OPTIONS.lookahead, ...lookahead },
+  } as PeerOptions;
 }
 
 async function startSubject(spec: RowSpec, cols: PoolColumns) {
@@ -239,7 +243,7 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
       result.gpuCounters = { afterFirstPlan: lastCounters, perPlan: {} };
     }
     let previous = first;
-    const random = seeded(spec.cell.seed ^ 0x5eed);
+    const random = seededRandom(spec.cell.seed ^ 0x5eed);
     let warmup = spec.warmup;
     const total = () => warmup + spec.plans;
     result.poolAtStart = spec.cell.pool - warmup - 1;

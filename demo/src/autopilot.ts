@@ -1,5 +1,5 @@
-import { createReranker, type Reranker } from '../../sdk/index.js';
-import { DEFAULT_USER, mixSeed, SimulatedUser, type CatalogItem } from '../../bench/eval/simulator.js';
+import { createReranker, type Reranker } from 'swiperank';
+import { DEFAULT_USER, mixSeed, SimulatedUser, type CatalogItem } from '../../sim/index.js';
 import { CATALOG, catalog, REFILL_BELOW, type WireCandidate } from '../catalog.js';
 import { CandidateSource } from './candidates.js';
 import { tunable, type DemoSettings, type Strategy } from './settings.js';

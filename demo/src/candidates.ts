@@ -1,5 +1,5 @@
-import { isSwiperankError, type CandidateRow, type IngestResult } from '../../sdk/index.js';
-import { candidateRow } from '../../bench/eval/simulator.js';
+import { isSwiperankError, type CandidateRow, type IngestResult } from 'swiperank';
+import { candidateRow } from '../../sim/index.js';
 import type { WireCandidate } from '../catalog.js';
 
 /** A candidate row left out of a page: the demo could not display it, or the reranker rejected it. */

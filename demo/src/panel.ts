@@ -1,8 +1,8 @@
-import { LIMITS, type Info, type Plan } from '../../sdk/index.js';
+import { LIMITS, type Info, type Plan } from 'swiperank';
 import type { WireCandidate } from '../catalog.js';
 import type { LaneProgress } from './autopilot.js';
 import type { DroppedRow } from './candidates.js';
-import { percentile } from '../../bench/eval/stats.js';
+import { percentile } from '../../sim/index.js';
 import { drawLines, type Series } from './charts.js';
 import { format, h } from './dom.js';
 import { STRATEGIES, type DemoSettings, type FusionKind, type Strategy } from './settings.js';
@@ -33,7 +33,8 @@ type RewardName = 'wCvr' | 'wView' | 'wSwipe' | 'gamma';
 
 const reward = (name: RewardName, step: number, kinds?: FusionKind[]): NumberField => ({
   key: name, label: name, step, ...(kinds === undefined ? {} : { kinds }),
-  get: (s) => s.fusion[name],
+  // An 'auto' wSwipe shows as an empty field (a number input drops NaN); typing a number sets it.
+  get: (s) => { const v = s.fusion[name]; return typeof v === 'number' ? v : NaN; },
   set: (s, v) => { s.fusion[name] = v; },
 });
 
@@ -102,10 +103,6 @@ export class Panel {
     window.addEventListener('resize', () => this.draw());
   }
 
-  get planCount(): number {
-    return this.plans;
-  }
-
   /** A plan the feed received; `roundTripMs` is measured on the page, around the call. */
   recordPlan(plan: Plan, roundTripMs: number, byId: Map<string, WireCandidate>, note: string): void {
     this.plans++;
@@ -119,8 +116,11 @@ export class Panel {
   showInfo(info: Info, session: string): void {
     this.el.backend!.textContent = info.backend;
     this.el.backend!.dataset.backend = info.backend;
-    this.el.adapter!.textContent = info.adapter;
+    // While the CPU plans, the WebGPU adapter it is measured against is still worth showing.
+    const measured = info.backend === 'cpu' && info.choice.adapter ? ` (WebGPU open: ${info.choice.adapter})` : '';
+    this.el.adapter!.textContent = info.adapter + measured;
     this.el.fallback!.textContent = info.fallbackReason ?? 'none';
+    this.el.choice!.textContent = `${info.choice.mode}, ${info.choice.state}: ${info.choice.reason}`;
     this.el.pool!.textContent = `${info.poolSize} to plan, ${info.shownCount} shown, persistence ${info.persistence}`
       + (info.persistenceReason ? ` (${info.persistenceReason})` : '');
     this.el.session!.textContent = session;
@@ -205,6 +205,7 @@ export class Panel {
     this.el.backend = h('strong', { testid: 'backend', text: '…' });
     this.el.adapter = h('span', { testid: 'adapter', text: '…' });
     this.el.fallback = h('span', { testid: 'fallback-reason', text: '…' });
+    this.el.choice = h('span', { testid: 'backend-choice', text: '…' });
     this.el.pool = h('span', { testid: 'pool', text: '…' });
     this.el.session = h('code', { testid: 'session', text: '…' });
     this.el.error = h('p', { class: 'error', testid: 'panel-error', role: 'alert' });
@@ -221,6 +222,7 @@ export class Panel {
         h('dt', { text: 'backend' }), h('dd', {}, this.el.backend),
         h('dt', { text: 'adapter' }), h('dd', {}, this.el.adapter),
         h('dt', { text: 'fallback' }), h('dd', {}, this.el.fallback),
+        h('dt', { text: 'choice' }), h('dd', {}, this.el.choice),
         h('dt', { text: 'pool' }), h('dd', {}, this.el.pool),
         h('dt', { text: 'session' }), h('dd', {}, this.el.session, ' ', fresh)),
       this.el.error, this.el.dropped);

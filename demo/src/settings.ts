@@ -1,4 +1,4 @@
-import type { ClassicFusion, LookaheadOptions, MocFusion, TunableOptions } from '../../sdk/index.js';
+import { DEFAULT_OPTIONS, type ClassicFusion, type LookaheadOptions, type MocFusion, type TunableOptions } from 'swiperank';
 
 export type Strategy = 'server' | 'greedy' | 'lookahead';
 
@@ -15,7 +15,8 @@ export interface DemoSettings {
   strategy: Strategy;
   fusion: {
     kind: FusionKind;
-    wCvr: number; wView: number; wSwipe: number; gamma: number;
+    /** `wSwipe: 'auto'` (the SDK default) weighs pSdr by the session value T. */
+    wCvr: number; wView: number; wSwipe: number | 'auto'; gamma: number;
     weights: { cvr: number; vtr: number; sdr: number };
     alpha: { cvr: number; vtr: number; sdr: number };
     beta: { cvr: number; vtr: number; sdr: number };
@@ -23,17 +24,23 @@ export interface DemoSettings {
   lookahead: Omit<LookaheadOptions, 'tail'>;
 }
 
-/** The SDK's defaults (README, Options). */
+/**
+ * The SDK's defaults. Classic kinds have no default weights: the form starts them at the MOC
+ * weights, and at the neutral exponent 1 and offset 0 the SDK assumes for `alpha` and `beta`.
+ */
 export function defaultSettings(): DemoSettings {
+  const { wCvr, wView, wSwipe, gamma } = DEFAULT_OPTIONS.fusion as MocFusion;
+  const { tail: _tail, ...lookahead } = DEFAULT_OPTIONS.lookahead;
   return {
     strategy: 'lookahead',
     fusion: {
-      kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 0.05, gamma: 0.5,
-      weights: { cvr: 1, vtr: 0.25, sdr: 0.05 },
+      kind: 'moc', wCvr, wView, wSwipe, gamma,
+      // Classic kinds weigh raw probabilities: start sdr at a small weight, as before 'auto'.
+      weights: { cvr: wCvr, vtr: wView, sdr: typeof wSwipe === 'number' ? wSwipe : 0.05 },
       alpha: { cvr: 1, vtr: 1, sdr: 1 },
       beta: { cvr: 0, vtr: 0, sdr: 0 },
     },
-    lookahead: { depth: 4, beamWidth: 8, shortlist: 64, rho: 0.5, phi: 0.35 },
+    lookahead,
   };
 }
 

@@ -73,6 +73,25 @@ class WebGpuBackend implements Backend {
     this.adapter = this.planner.description;
   }
 
+  /** The fastest of three empty submit-and-readback round trips: no plan can be faster. */
+  async readbackFloorMs(): Promise<number> {
+    const { device } = this.planner;
+    const probe = device.createBuffer({ label: 'swiperank.readback-floor', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    let floor = Infinity;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const start = performance.now();
+        device.queue.submit([device.createCommandEncoder({ label: 'swiperank.readback-floor' }).finish()]);
+        await probe.mapAsync(GPUMapMode.READ);
+        floor = Math.min(floor, performance.now() - start);
+        probe.unmap();
+      }
+    } finally {
+      probe.destroy();
+    }
+    return floor;
+  }
+
   dispose(): void {
     this.disposed = true;
     this.planner.destroy();
@@ -82,7 +101,7 @@ class WebGpuBackend implements Backend {
 }
 
 /** Opens a device and builds the pipelines; throws with the reason when WebGPU cannot be had. */
-export async function createWebGpuBackend(_options: ResolvedOptions): Promise<Backend> {
+export async function createWebGpuBackend(): Promise<Backend> {
   let backend: WebGpuBackend | null = null;
   const planner = await GpuPlanner.open(() => backend?.onLost());
   backend = new WebGpuBackend(planner);

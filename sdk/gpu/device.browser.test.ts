@@ -49,7 +49,7 @@ describe('device loss', () => {
     const u = new Float64Array(dim).fill(0.1);
     const expected = new CpuPlanner().plan(pool, u, null, options);
 
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     expect((await backend.plan(pool, u, null, options)).poolIndex).toEqual(expected.poolIndex);
     expect(tracked.devices).toHaveLength(1);
 
@@ -111,7 +111,7 @@ describe('device loss', () => {
     const pool = poolOf(rows.slice(0, 300), dim);
     const u = new Float64Array(dim);
     const expected = new CpuPlanner().plan(pool, u, null, options);
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     await backend.plan(pool, u, null, options);
     tracked.devices[0]!.destroy();
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -143,7 +143,7 @@ describe('the WebGPU backend as a GPU citizen', () => {
 
     const options = resolveOptions({ embeddingDim: dim, lookahead });
     const pool = poolOf(rows, dim);
-    const backend = await createWebGpuBackend(options);
+    const backend = await createWebGpuBackend();
     const u = new Float64Array(dim);
     await backend.plan(pool, u, null, options);
     const { buffers, bufferBytes } = backend.stats!;
@@ -178,9 +178,16 @@ describe('the WebGPU backend as a GPU citizen', () => {
     restore = () => { GPU.prototype.requestAdapter = original; };
     await expect(createReranker({ backend: 'webgpu', worker: false })).rejects.toMatchObject({ code: 'WEBGPU_UNAVAILABLE' });
     const ranker = await createReranker({ backend: 'auto', worker: false });
-    const info = await ranker.info();
+    expect((await ranker.plan()).backend).toBe('cpu');
+    // WebGPU opens in the background: its failure is reported once it is known.
+    let info = await ranker.info();
+    while (info.choice.state === 'measuring') {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      info = await ranker.info();
+    }
     expect(info.backend).toBe('cpu');
     expect(info.fallbackReason).toMatch(/no WebGPU adapter/);
+    expect(info.choice.reason).toMatch(/^WebGPU is unavailable: no WebGPU adapter/);
     await ranker.dispose();
   });
 });

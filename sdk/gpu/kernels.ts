@@ -4,6 +4,7 @@ import fuseSource from '../../shaders/fuse.wgsl?raw';
 import shortlistSource from '../../shaders/shortlist.wgsl?raw';
 import sortSource from '../../shaders/sort.wgsl?raw';
 import { SHADER_CONSTANTS, type BufferName, type KernelName } from './schedule.js';
+import { assemble, formatMessage, type AssembledModule } from './wgsl.js';
 
 type ModuleName = 'fuse' | 'sort' | 'shortlist' | 'beam';
 type BindingType = 'uniform' | 'pass' | 'read' | 'write';
@@ -12,9 +13,16 @@ const SOURCES: Record<ModuleName, string> = {
   fuse: fuseSource, sort: sortSource, shortlist: shortlistSource, beam: beamSource,
 };
 
-/** What every module starts with: the shared sizes as WGSL consts, then common.wgsl. */
-const PRELUDE = `${Object.entries(SHADER_CONSTANTS).map(([name, value]) => `const ${name}: u32 = ${value}u;`).join('\n')}
-${commonSource}`;
+/** The shared sizes as WGSL consts, ahead of common.wgsl in every module. */
+const CONSTANTS = Object.entries(SHADER_CONSTANTS).map(([name, value]) => `const ${name}: u32 = ${value}u;`).join('\n');
+
+function moduleSource(name: ModuleName): AssembledModule {
+  return assemble([
+    { file: 'constants (sdk/gpu/schedule.ts)', text: CONSTANTS },
+    { file: 'common.wgsl', text: commonSource },
+    { file: `${name}.wgsl`, text: SOURCES[name] },
+  ]);
+}
 
 /** A binding of a kernel: its number in @group(0), its type, and the buffer bound by default. */
 type Binding = readonly [binding: number, type: BindingType, buffer: BufferName];
@@ -100,8 +108,10 @@ function layoutEntry([binding, type]: Binding): GPUBindGroupLayoutEntry {
  */
 export async function createKernels(device: GPUDevice): Promise<Record<KernelName, Kernel>> {
   const modules = {} as Record<ModuleName, GPUShaderModule>;
+  const sources = {} as Record<ModuleName, AssembledModule>;
   for (const name of Object.keys(SOURCES) as ModuleName[]) {
-    modules[name] = device.createShaderModule({ label: `swiperank.${name}.wgsl`, code: `${PRELUDE}\n${SOURCES[name]}` });
+    sources[name] = moduleSource(name);
+    modules[name] = device.createShaderModule({ label: `swiperank.${name}.wgsl`, code: sources[name].code });
   }
   const names = Object.keys(KERNELS) as KernelName[];
   try {
@@ -118,9 +128,9 @@ export async function createKernels(device: GPUDevice): Promise<Record<KernelNam
     return Object.fromEntries(names.map((name, i) => [name, built[i]!])) as Record<KernelName, Kernel>;
   } catch (e) {
     const messages: string[] = [];
-    for (const [name, module] of Object.entries(modules)) {
-      for (const m of (await module.getCompilationInfo()).messages) {
-        if (m.type === 'error') messages.push(`${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+    for (const name of Object.keys(modules) as ModuleName[]) {
+      for (const m of (await modules[name].getCompilationInfo()).messages) {
+        if (m.type === 'error') messages.push(formatMessage(sources[name], m));
       }
     }
     throw new Error(`WebGPU pipelines failed to build: ${(e as Error).message}${messages.length ? `\n${messages.join('\n')}` : ''}`);

@@ -189,7 +189,7 @@ describe('WebGPU backend parity with the CPU engine (f64)', () => {
   };
 
   beforeAll(async () => {
-    backend = await createWebGpuBackend(resolveOptions({}));
+    backend = await createWebGpuBackend();
   });
   afterAll(() => {
     backend?.dispose();
@@ -286,7 +286,7 @@ describe('golden vectors on the WebGPU backend', () => {
   it('plans.json: ids and value (one case through the public API, in a worker)', async () => {
     await requireAdapter();
     const cases = (goldenPlans as { cases: PlanCase[] }).cases;
-    const backend = await createWebGpuBackend(resolveOptions({}));
+    const backend = await createWebGpuBackend();
     for (const c of cases) {
       const options = resolveOptions(c.options);
       const pool = poolOf(c.candidates, options.embeddingDim);
@@ -310,7 +310,7 @@ describe('golden vectors on the WebGPU backend', () => {
 
   it('fusion.json: fused scores of every kind, the rank tie included', async () => {
     await requireAdapter();
-    const backend = await createWebGpuBackend(resolveOptions({}));
+    const backend = await createWebGpuBackend();
     for (const c of (goldenFusion as { cases: FusionCase[] }).cases) {
       const n = c.candidates.length;
       const pool = poolOf(c.candidates, 0);

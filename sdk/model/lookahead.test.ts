@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createReranker } from '../index.js';
 import { resolveOptions } from '../options.js';
 import { randomRows, seededRandom } from '../testing/instances.js';
+import { exhaustiveSearch } from '../testing/oracle.js';
 import { poolOf } from '../testing/pool.js';
 import type { CandidateRow, PlanOptions } from '../types.js';
-import { BeamSearch, exhaustiveSearch, type LastShown } from './lookahead.js';
+import { BeamSearch, type LastShown } from './lookahead.js';
 import { CpuPlanner } from './planner.js';
 import { validateBatch } from './validate.js';
 

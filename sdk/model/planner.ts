@@ -1,6 +1,6 @@
 import type { PlanOptions, ResolvedOptions } from '../types.js';
 import { allocateFused, fuse, fuseReward, RewardBounds, type FusedScores } from './fusion.js';
-import { allocateShortlist, BeamSearch, exhaustiveSearch, type LastShown, type Sequence, type Shortlist } from './lookahead.js';
+import { allocateShortlist, BeamSearch, type LastShown, type Sequence, type Shortlist } from './lookahead.js';
 import type { CandidatePool } from './pool.js';
 import { SessionValue, withSessionValue } from './tail.js';
 import { TopK } from './topk.js';
@@ -116,14 +116,8 @@ export class CpuPlanner {
     return this.toResult(list, this.beam.search(list, last, options.lookahead));
   }
 
-  /** The same plan by exhaustive search of stage 2 (an oracle for tests and evaluation). */
-  planExhaustive(pool: CandidatePool, u: Float64Array, last: LastShown | null, given: ResolvedOptions | PlanOptions): PlanResult {
-    const options = this.resolve(pool, given);
-    const list = this.shortlist(pool, u, options);
-    return this.toResult(list, exhaustiveSearch(list, last, options.lookahead));
-  }
-
-  private toResult(list: Shortlist, seq: Sequence): PlanResult {
+  /** The plan of a sequence searched on the current shortlist (beam search here; the tests' oracle too). */
+  toResult(list: Shortlist, seq: Sequence): PlanResult {
     const poolIndex = seq.items.map((c) => list.poolIndex[c]!);
     return {
       poolIndex,

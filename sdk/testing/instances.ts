@@ -1,16 +1,7 @@
 import type { CandidateRow } from '../types.js';
 
-/** A small seeded PRNG (mulberry32): tests and benchmarks are reproducible from their seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Tests and benchmarks draw from the simulator's seeded streams, so they are reproducible from their seed. */
+export { seededRandom } from '../../sim/random.js';
 
 export interface InstanceShape {
   size: number;

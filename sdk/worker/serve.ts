@@ -1,4 +1,5 @@
-import { Engine, type BackendFactory } from '../engine.js';
+import type { Backends } from '../backend-choice.js';
+import { Engine } from '../engine.js';
 import { isSwiperankError, SwiperankError } from '../errors.js';
 import type { FeedbackReply, Outcome, WorkerApi } from './protocol.js';
 
@@ -12,7 +13,7 @@ async function outcome<T>(run: () => T | Promise<T>): Promise<Outcome<T>> {
 }
 
 /** The worker-side API over one Engine; also what the page runs inline when `worker: false`. */
-export function serveEngine({ inWorker, backends }: { inWorker: boolean; backends?: BackendFactory }): WorkerApi {
+export function serveEngine({ inWorker, backends }: { inWorker: boolean; backends?: Backends }): WorkerApi {
   let engine: Engine | null = null;
   const use = (): Engine => {
     if (!engine) throw new SwiperankError('WORKER_FAILED', 'the engine was not initialised');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../sdk/testing/instances.js';
+import { seededRandom } from './random.js';
 import { estimate, pairedLift, percentile } from './stats.js';
 
 describe('eval statistics', () => {

@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import type { Backend } from './backend.js';
+import { BackendChoice, CHOICE_RULE, poolClass, type Backends, type PlanInput } from './backend-choice.js';
+import { Engine } from './engine.js';
+import { CpuPlanner } from './model/planner.js';
+import { validateBatch } from './model/validate.js';
+import { resolveOptions } from './options.js';
+import { randomRows, seededRandom } from './testing/instances.js';
+import { poolOf } from './testing/pool.js';
+import type { CandidateRow } from './types.js';
+
+const dim = 4;
+const rows = (size: number, prefix = 'c'): CandidateRow[] =>
+  randomRows(seededRandom(size), { size, embeddingDim: dim, categories: 5, idPrefix: prefix });
+
+interface Fakes {
+  /** Backend plan cost in fake ms, by eligible pool size. */
+  cpuMs: (n: number) => number;
+  gpuMs?: (n: number) => number;
+  /** How the fake WebGPU behaves. */
+  gpu?: 'ok' | 'unavailable' | 'differs' | 'fails';
+  floorMs?: number;
+}
+
+/**
+ * Fake backends on a fake clock: both plan with the real CPU planner (so their plans agree
+ * unless told otherwise) and advance the clock by their cost. The WebGPU fake answers on a
+ * later task, as a real readback does.
+ */
+function fakes(f: Fakes) {
+  const clock = { t: 0, now: () => clock.t };
+  const counts = { gpuOpened: 0, gpuPlans: 0, gpuPlansStarted: 0, gpuDisposed: 0 };
+  const backends: Backends = {
+    cpu: (): Backend => {
+      const planner = new CpuPlanner();
+      return {
+        kind: 'cpu', adapter: 'cpu', dispose: () => {},
+        plan: async (pool, u, last, options) => {
+          clock.t += f.cpuMs(pool.eligibleCount);
+          return planner.plan(pool, u, last, options);
+        },
+      };
+    },
+    webgpu: async (): Promise<Backend> => {
+      await new Promise((r) => setTimeout(r, 1));
+      if (f.gpu === 'unavailable') throw new Error('no WebGPU adapter is available');
+      counts.gpuOpened++;
+      const planner = new CpuPlanner();
+      return {
+        kind: 'webgpu', adapter: 'fake adapter',
+        dispose: () => { counts.gpuDisposed++; },
+        readbackFloorMs: async () => f.floorMs ?? 0.1,
+        plan: async (pool, u, last, options) => {
+          counts.gpuPlansStarted++;
+          await new Promise((r) => setTimeout(r, 0));
+          if (f.gpu === 'fails') throw new Error('the WebGPU device was lost 2 times');
+          clock.t += (f.gpuMs ?? f.cpuMs)(pool.eligibleCount);
+          counts.gpuPlans++;
+          const plan = planner.plan(pool, u, last, options);
+          if (f.gpu === 'differs') plan.poolIndex.reverse();
+          return plan;
+        },
+      };
+    },
+  };
+  return { backends, clock, counts };
+}
+
+/** A BackendChoice over a live pool, planned the way the engine plans. */
+async function harness(mode: 'auto' | 'cpu' | 'webgpu', f: Fakes, size = 1000) {
+  const { backends, clock, counts } = fakes(f);
+  const pool = poolOf(rows(size), dim);
+  const state = { generation: 0, options: resolveOptions({ embeddingDim: dim, backend: mode }) };
+  const input = (): PlanInput => ({ pool, interest: new Float64Array(dim), last: null, ...state });
+  const choice = new BackendChoice(mode, backends, input, clock.now);
+  await choice.start();
+  return {
+    choice, counts, pool, state,
+    /** One served plan, then whatever shadow work it queued. */
+    async plan() {
+      const served = await choice.plan(input());
+      await choice.settled();
+      return served.backend;
+    },
+    async plans(n: number) {
+      const served: string[] = [];
+      for (let i = 0; i < n; i++) served.push(await this.plan());
+      return served;
+    },
+    /** A server page of `extra` new candidates. */
+    grow(extra: number) {
+      pool.apply(validateBatch(rows(extra, `g${pool.size}-`), dim), () => false);
+      state.generation++;
+    },
+  };
+}
+
+const N = CHOICE_RULE.samples;
+
+describe("backend 'auto': the CPU plans first, then the measurement decides", () => {
+  it('serves the first plans on the CPU while WebGPU opens, then switches to a WebGPU that is clearly faster', async () => {
+    const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 5 });
+    expect(h.choice.info()).toMatchObject({ mode: 'auto', state: 'measuring' });
+    expect(await h.plans(N)).toEqual(Array(N).fill('cpu'));
+    const info = h.choice.info();
+    expect(info).toMatchObject({
+      state: 'decided', p50Ms: { cpu: 10, webgpu: 5 }, samples: { cpu: N, webgpu: N }, poolClass: [256, 1023],
+      adapter: 'fake adapter', readbackFloorMs: 0.1,
+    });
+    expect(info.reason).toMatch(/WebGPU p50 5\.00 ms < 0\.8 × CPU p50 10\.0 ms on pools of 256–1023/);
+    // The first WebGPU plan of a round warms buffers and is not a sample.
+    expect(h.counts.gpuPlans).toBe(N + 1);
+    expect(await h.plan()).toBe('webgpu');
+    expect(h.choice.active.kind).toBe('webgpu');
+  });
+
+  it('a served plan resolves before its shadow plan starts', async () => {
+    const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 5 });
+    await h.choice.settled();
+    for (let i = 0; i < N - 1; i++) await h.plan();
+    expect(h.counts.gpuPlansStarted).toBe(0);
+    const served = await h.choice.plan({ pool: h.pool, interest: new Float64Array(dim), last: null, ...h.state });
+    expect(served.backend).toBe('cpu');
+    // The N-th CPU sample queues shadows, on a later task.
+    expect(h.counts.gpuPlansStarted).toBe(0);
+    await h.choice.settled();
+    expect(h.counts.gpuPlansStarted).toBe(N + 1);
+  });
+
+  it.each([
+    [7.9, 'webgpu'],
+    [8.0, 'cpu'],
+    [9.5, 'cpu'],
+    [30, 'cpu'],
+  ])('keeps WebGPU only under the margin: WebGPU %s ms against CPU 10 ms -> %s', async (gpu, chosen) => {
+    const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => gpu });
+    await h.plans(N);
+    expect(h.choice.info()).toMatchObject({ state: 'decided', p50Ms: { cpu: 10, webgpu: expect.closeTo(gpu, 9) } });
+    expect(h.choice.active.kind).toBe(chosen);
+    expect(await h.plan()).toBe(chosen);
+  });
+
+  it('measures again when the pool moves to another power-of-4 class', async () => {
+    // The CPU grows with the pool, WebGPU costs the same: the CPU wins small pools only.
+    const h = await harness('auto', { cpuMs: (n) => n / 500, gpuMs: () => 7 }, 1000);
+    await h.plans(N);
+    expect(h.choice.info()).toMatchObject({ state: 'decided', poolClass: [256, 1023], p50Ms: { cpu: 2, webgpu: 7 } });
+    expect(h.choice.active.kind).toBe('cpu');
+
+    h.grow(3000); // 4,000 candidates: class 1,024–4,095
+    expect(await h.choice.plan({ pool: h.pool, interest: new Float64Array(dim), last: null, ...h.state }))
+      .toMatchObject({ backend: 'cpu' });
+    expect(h.choice.info()).toMatchObject({ state: 'measuring', poolClass: [1024, 4095], samples: { cpu: 1, webgpu: 0 } });
+    await h.choice.settled();
+    await h.plans(N - 1);
+    expect(h.choice.info()).toMatchObject({ state: 'decided', p50Ms: { cpu: 8, webgpu: 7 } });
+    expect(h.choice.active.kind).toBe('cpu'); // 7 is not under 0.8 × 8
+
+    h.grow(16_000); // 20,000: class 16,384–65,535
+    await h.plans(N);
+    expect(h.choice.info()).toMatchObject({ state: 'decided', poolClass: [16384, 65535], p50Ms: { cpu: 40, webgpu: 7 } });
+    expect(h.choice.active.kind).toBe('webgpu');
+    expect(await h.plan()).toBe('webgpu');
+  });
+
+  it('a shadow plan that differs from the CPU plan keeps the CPU, says why, and sticks across classes', async () => {
+    const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 1, gpu: 'differs' });
+    await h.plans(N);
+    const info = h.choice.info();
+    expect(info.state).toBe('decided');
+    expect(info.reason).toMatch(/^parity: a WebGPU shadow plan chose \[c\d+, .*\] where the CPU chose \[c\d+, .*\]; the CPU keeps planning$/);
+    expect(h.choice.active.kind).toBe('cpu');
+    h.grow(5000);
+    await h.plans(N);
+    expect(h.choice.info().reason).toMatch(/^parity/);
+    expect(h.choice.active.kind).toBe('cpu');
+  });
+
+  it('skips the race when one empty readback already costs more than the margin allows', async () => {
+    const h = await harness('auto', { cpuMs: () => 2, gpuMs: () => 0.5, floorMs: 100 });
+    await h.plans(N);
+    const info = h.choice.info();
+    expect(info).toMatchObject({ state: 'decided', readbackFloorMs: 100, p50Ms: { cpu: 2 }, samples: { webgpu: 0 } });
+    expect(info.reason).toMatch(/WebGPU cannot win on pools of 256–1023: one empty submit and readback takes 100\.0 ms/);
+    expect(h.counts.gpuPlansStarted).toBe(0);
+  });
+
+  it('without WebGPU: the CPU plans, and the reason names what was missing', async () => {
+    const h = await harness('auto', { cpuMs: () => 1, gpu: 'unavailable' });
+    await h.choice.settled();
+    expect(h.choice.info()).toMatchObject({ mode: 'auto', state: 'decided', reason: 'WebGPU is unavailable: no WebGPU adapter is available' });
+    expect(h.choice.fallbackReason).toBe('no WebGPU adapter is available');
+    expect(await h.plans(N + 1)).toEqual(Array(N + 1).fill('cpu'));
+  });
+
+  it('a WebGPU failing in a shadow plan hands over to the CPU for good', async () => {
+    const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 1, gpu: 'fails' });
+    await h.plans(N);
+    expect(h.choice.info()).toMatchObject({ state: 'decided', reason: 'WebGPU backend failed: the WebGPU device was lost 2 times' });
+    expect(h.choice.fallbackReason).toMatch(/lost 2 times/);
+    expect(h.counts.gpuDisposed).toBe(1);
+    h.grow(5000);
+    expect(await h.plans(N)).toEqual(Array(N).fill('cpu'));
+  });
+
+  it('pool classes are powers of 4', () => {
+    expect([0, 3, 4, 255, 256, 1000, 4096, 10_000, 65_535, 65_536].map((n) => poolClass(n)[0]))
+      .toEqual([0, 0, 4, 64, 256, 256, 4096, 4096, 16384, 65536]);
+  });
+});
+
+describe('forced backends and configure({ backend })', () => {
+  it("'cpu' never opens WebGPU; 'webgpu' serves from the first plan and rejects WEBGPU_UNAVAILABLE without it", async () => {
+    const cpu = await harness('cpu', { cpuMs: () => 1, gpuMs: () => 0.1 });
+    expect(await cpu.plans(N + 2)).toEqual(Array(N + 2).fill('cpu'));
+    expect(cpu.counts.gpuOpened).toBe(0);
+    expect(cpu.choice.info()).toMatchObject({ mode: 'cpu', state: 'decided', reason: "backend 'cpu' was asked for" });
+
+    const gpu = await harness('webgpu', { cpuMs: () => 0.1, gpuMs: () => 50 });
+    expect(await gpu.plan()).toBe('webgpu');
+    expect(gpu.choice.info()).toMatchObject({ mode: 'webgpu', state: 'decided', reason: "backend 'webgpu' was asked for" });
+
+    await expect(harness('webgpu', { cpuMs: () => 1, gpu: 'unavailable' })).rejects.toMatchObject({
+      code: 'WEBGPU_UNAVAILABLE', message: "backend 'webgpu' was asked for, but no WebGPU adapter is available",
+    });
+  });
+
+  it('configure changes the mode on a live engine: forced, back to auto, and a refused WebGPU changes nothing', async () => {
+    const { backends, counts } = fakes({ cpuMs: () => 1 });
+    const engine = await Engine.create({ backend: 'cpu', embeddingDim: dim }, { backends });
+    engine.ingest(rows(300));
+    expect((await engine.plan()).backend).toBe('cpu');
+    expect(counts.gpuOpened).toBe(0);
+
+    await engine.configure({ backend: 'webgpu' });
+    expect((await engine.plan()).backend).toBe('webgpu');
+    expect(engine.info()).toMatchObject({ backend: 'webgpu', adapter: 'fake adapter', choice: { mode: 'webgpu', state: 'decided' } });
+
+    await engine.configure({ backend: 'auto' });
+    expect(engine.info().choice).toMatchObject({ mode: 'auto', state: 'measuring' });
+    expect((await engine.plan()).backend).toBe('cpu');
+
+    await engine.configure({ backend: 'cpu' });
+    expect(engine.info()).toMatchObject({ backend: 'cpu', choice: { mode: 'cpu', reason: "backend 'cpu' was asked for" } });
+    expect(counts.gpuDisposed).toBe(1);
+
+    await expect(engine.configure({ backend: 'gpu' as never })).rejects.toMatchObject({ code: 'BAD_OPTION', message: /options\.backend.*"gpu"/ });
+    await engine.dispose();
+
+    const bare = await Engine.create({ backend: 'auto', embeddingDim: dim }, { backends: fakes({ cpuMs: () => 1, gpu: 'unavailable' }).backends });
+    await expect(bare.configure({ backend: 'webgpu', lookahead: { depth: 2 } })).rejects.toMatchObject({ code: 'WEBGPU_UNAVAILABLE' });
+    expect(bare.info().choice.mode).toBe('auto');
+    await bare.dispose();
+  });
+});
