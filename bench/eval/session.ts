@@ -15,17 +15,14 @@ export interface Strategy {
 }
 
 /**
- * The strategies compared. "Greedy" is `depth: 1, shortlist: 1`: the stage-1 shortlist of one
- * is exactly the top fused score `s_i`. Plain `depth: 1` with the default shortlist still
- * ranks by `r + q * tail` (a one-step look-ahead that sees fatigue), so it is reported apart.
+ * The swiperank strategies compared (hand-written baselines are in `baselines.ts`).
+ * "swiperank" is the SDK at its defaults; the others vary one thing against it.
  */
 export const STRATEGIES: Strategy[] = [
   { name: 'server', description: 'server order: page by the server\'s expected GMV, pCvr x price', options: null },
-  { name: 'greedy', description: 'greedy by fused score (depth 1, shortlist 1)', options: { lookahead: { depth: 1, shortlist: 1 } } },
-  { name: 'one-step', description: 'depth 1, default shortlist: r + q(.|last) x tail', options: { lookahead: { depth: 1 } } },
-  { name: 'index-rule', description: 'index rule, no context (default depth, rho = phi = 0)', options: { lookahead: { rho: 0, phi: 0 } } },
-  { name: 'lookahead', description: 'look-ahead, default options', options: {} },
-  { name: 'lookahead-nopers', description: 'look-ahead, personalisation off', options: { personalization: false } },
+  { name: 'swiperank', description: 'swiperank, default options', options: {} },
+  { name: 'swiperank-nopers', description: 'swiperank, personalisation off', options: { personalization: false } },
+  { name: 'swiperank-greedy', description: 'swiperank greedy by fused score (depth 1, shortlist 1)', options: { lookahead: { depth: 1, shortlist: 1 } } },
 ];
 
 export interface SessionConfig {
