@@ -2,7 +2,7 @@ import { BackendChoice, defaultBackends, type Backends, type PlanInput } from '.
 import { SwiperankError, show } from './errors.js';
 import { LIMITS } from './limits.js';
 import type { LastShown } from './model/lookahead.js';
-import { feedbackSignal, updateInterest } from './model/personalize.js';
+import { effectiveInterest, feedbackSignal, updateInterest, updateSatiation } from './model/personalize.js';
 import { CandidatePool } from './model/pool.js';
 import { SessionValue, withSessionValue } from './model/tail.js';
 import { validateBatch } from './model/validate.js';
@@ -35,6 +35,10 @@ export class Engine {
   private options: ResolvedOptions;
   private readonly pool: CandidatePool;
   private readonly interest: Float64Array;
+  /** Recently shown embeddings, decayed (satiation); not persisted: a restored session starts fresh. */
+  private readonly satiation: Float64Array;
+  /** `interest - satiation weight * satiation`: what the backends personalise with. */
+  private readonly effective: Float64Array;
   /** Insertion-ordered, so the oldest ids drop first past the bound. */
   private readonly shownIds = new Set<string>();
   private last: LastShown | null = null;
@@ -50,6 +54,8 @@ export class Engine {
     this.options = options;
     this.pool = new CandidatePool(options.embeddingDim);
     this.interest = new Float64Array(options.embeddingDim);
+    this.satiation = new Float64Array(options.embeddingDim);
+    this.effective = new Float64Array(options.embeddingDim);
     this.backends = backends;
     this.store = store;
     this.inWorker = inWorker;
@@ -112,9 +118,11 @@ export class Engine {
     const p = this.planned;
     if (p === null || p.generation !== this.generation || p.given !== this.options) {
       const options = withSessionValue(this.sessionValue, this.pool, this.options);
+      const pers = this.options.personalization;
+      effectiveInterest(this.interest, this.satiation, pers === false ? 0 : pers.satiation, this.effective);
       this.planned = { generation: this.generation, given: this.options, options };
     }
-    return { pool: this.pool, interest: this.interest, last: this.last, options: this.planned!.options, generation: this.generation };
+    return { pool: this.pool, interest: this.effective, last: this.last, options: this.planned!.options, generation: this.generation };
   }
 
   /** Records what happened to a shown item: marks it shown and moves the interest state. */
@@ -132,7 +140,10 @@ export class Engine {
     } else {
       const dim = this.pool.dim;
       const p = this.options.personalization;
-      if (p !== false && dim > 0) updateInterest(this.interest, this.pool.embedding, at * dim, feedbackSignal(event, p), p);
+      if (p !== false && dim > 0) {
+        updateInterest(this.interest, this.pool.embedding, at * dim, feedbackSignal(event, p), p);
+        updateSatiation(this.satiation, this.pool.embedding, at * dim, p.satiationDecay);
+      }
       this.last = {
         embedding: this.pool.embedding.slice(at * dim, (at + 1) * dim),
         category: this.pool.category[at]!,
@@ -203,6 +214,7 @@ export class Engine {
       category: s.last.category,
       hasCategory: s.last.hasCategory,
     };
+    this.planned = null;
   }
 
   /** Writes pending persistence now. */

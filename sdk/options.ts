@@ -10,7 +10,7 @@ export const DEFAULT_LOOKAHEAD: LookaheadOptions = {
   depth: 4, beamWidth: 8, shortlist: 64, rho: 0.5, phi: 0.35, tail: 'auto',
 };
 export const DEFAULT_PERSONALIZATION: PersonalizationOptions = {
-  strength: 1, decay: 0.9, rate: 0.2, skipMs: 1_500, longViewMs: 4_000,
+  strength: 1, decay: 0.9, rate: 0.2, satiation: 1, satiationDecay: 0.6, skipMs: 1_500, longViewMs: 4_000,
 };
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -104,6 +104,8 @@ function resolvePersonalization(value: unknown): PersonalizationOptions | false 
     strength: finite('personalization.strength', p.strength ?? DEFAULT_PERSONALIZATION.strength),
     decay: finite('personalization.decay', p.decay ?? DEFAULT_PERSONALIZATION.decay, 0, 1),
     rate: finite('personalization.rate', p.rate ?? DEFAULT_PERSONALIZATION.rate, 0),
+    satiation: finite('personalization.satiation', p.satiation ?? DEFAULT_PERSONALIZATION.satiation, 0),
+    satiationDecay: finite('personalization.satiationDecay', p.satiationDecay ?? DEFAULT_PERSONALIZATION.satiationDecay, 0, 1),
     skipMs,
     longViewMs: finite('personalization.longViewMs',
       p.longViewMs ?? Math.max(DEFAULT_PERSONALIZATION.longViewMs, skipMs), skipMs),

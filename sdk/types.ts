@@ -199,6 +199,13 @@ export interface PersonalizationOptions {
   strength: number;
   decay: number;
   rate: number;
+  /**
+   * Satiation: items like the ones just shown lose `strength * satiation * h.e` on the logit
+   * scale, where `h` sums the recently shown embeddings (docs/MODEL.md). 0 turns it off.
+   */
+  satiation: number;
+  /** Per shown item, `h <- satiationDecay * h + e`: how fast satiation wears off. */
+  satiationDecay: number;
   /** Dwell under this is a skip. */
   skipMs: number;
   /** Dwell at or over this is a long view. */

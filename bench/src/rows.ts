@@ -104,6 +104,8 @@ export function rerankerOptions(cell: CellSpec, backend: 'webgpu' | 'cpu'): Rera
     embeddingDim: cell.embeddingDim,
     // A fixed T: the peers implement the planner, not the session-value estimate.
     fusion: { wSwipe: BENCH_SESSION_VALUE },
+    // The peers personalise by taste alone.
+    personalization: { satiation: 0 },
     lookahead: { shortlist: cell.shortlist, beamWidth: cell.beamWidth, depth: cell.depth, tail: BENCH_SESSION_VALUE },
     timeoutMs: 120_000,
   };
