@@ -29,7 +29,7 @@ interface Instance {
 
 
 const FUSIONS: RerankerOptions['fusion'][] = [
-  { kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 0.05, gamma: 0.5 },
+  { kind: 'moc', wCvr: 1, wView: 0.25, gamma: 0.5 }, // wSwipe 'auto': T, as by default
   { kind: 'weighted-sum', weights: { cvr: 1, vtr: 0.3, sdr: 0.2 } },
   { kind: 'product', weights: { cvr: 2, vtr: 0.5, sdr: 0.3 }, alpha: { cvr: 1, vtr: 0.8, sdr: 1.2 } },
   { kind: 'rank', weights: { cvr: 1, vtr: 0.6, sdr: 0.4 }, alpha: { cvr: 1, vtr: 0.7, sdr: 1.3 }, beta: { cvr: 0, vtr: 1, sdr: 2 } },
