@@ -17,10 +17,9 @@ import { resolveOptions } from '../../sdk/options.js';
 import { randomRows } from '../../sdk/testing/instances.js';
 import { planExhaustive } from '../../sdk/testing/oracle.js';
 import { poolOf } from '../../sdk/testing/pool.js';
-import { BASELINES } from './baselines.js';
 import { runBaselineSession, runSession, STRATEGIES, type SessionConfig, type SessionResult, type Strategy } from './session.js';
 import {
-  candidateRow, DEFAULT_USER, estimate, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mean, mixSeed, pairedLift, percentile, seededRandom,
+  BASELINES, candidateRow, DEFAULT_USER, estimate, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mean, mixSeed, pairedLift, percentile, seededRandom,
   type Estimate, type UserOptions,
 } from '../../sim/index.js';
 

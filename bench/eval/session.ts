@@ -3,8 +3,7 @@
  * through the public API (`ingest`, `plan`, `swipe`), until the user leaves.
  */
 import { createReranker, type CandidateRow, type RerankerOptions } from '../../sdk/index.js';
-import type { Baseline } from './baselines.js';
-import { mixSeed, PageStream, serverOrder, SimulatedUser, type CatalogItem, type Outcome, type UserOptions } from '../../sim/index.js';
+import { mixSeed, PageStream, serverOrder, SimulatedUser, type Baseline, type CatalogItem, type Outcome, type UserOptions } from '../../sim/index.js';
 
 export interface Strategy {
   name: string;

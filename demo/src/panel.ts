@@ -230,7 +230,7 @@ export class Panel {
 
   private strategySection(): HTMLElement {
     const select = h('select', { testid: 'strategy', 'aria-label': 'Strategy' });
-    for (const s of STRATEGIES) select.append(h('option', { value: s.id, text: s.label }));
+    for (const s of STRATEGIES) if (!s.laneOnly) select.append(h('option', { value: s.id, text: s.label }));
     select.value = this.settings.strategy;
     const error = this.fieldError('strategy-error');
     select.addEventListener('change', () => {

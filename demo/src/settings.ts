@@ -1,11 +1,13 @@
 import { DEFAULT_OPTIONS, type ClassicFusion, type LookaheadOptions, type MocFusion, type TunableOptions } from 'swiperank';
 
-export type Strategy = 'server' | 'greedy' | 'lookahead';
+export type Strategy = 'server' | 'greedy' | 'lookahead' | 'index-context';
 
-export const STRATEGIES: { id: Strategy; label: string; color: string }[] = [
+/** `laneOnly`: an autopilot lane, not a feed strategy (a hand-written policy, no reranker). */
+export const STRATEGIES: { id: Strategy; label: string; color: string; laneOnly?: boolean }[] = [
   { id: 'server', label: 'Server order', color: '#9aa5b1' },
   { id: 'greedy', label: 'Greedy (fused score)', color: '#f5a623' },
   { id: 'lookahead', label: 'Look-ahead', color: '#3ddc97' },
+  { id: 'index-context', label: 'Index rule with context (hand-written)', color: '#b48ead', laneOnly: true },
 ];
 
 export type FusionKind = MocFusion['kind'] | ClassicFusion['kind'];

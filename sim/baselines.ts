@@ -1,10 +1,10 @@
 /**
  * Hand-written policies a front-end engineer would write in a few lines, independent of the
- * SDK: each picks the next item from the unseen candidates using the server's scores, price,
- * category and embedding only (the same inputs swiperank gets). The eval holds swiperank to
- * beating them.
+ * SDK (the evaluation holds swiperank to beating them; the demo's autopilot runs one as a
+ * lane): each picks the next item from the unseen candidates using the server's scores, price,
+ * category and embedding only (the same inputs swiperank gets).
  */
-import type { CatalogItem } from '../../sim/index.js';
+import type { CatalogItem } from './catalog.js';
 
 /** What a policy sees: the candidates it may show and the items shown so far, latest last. */
 export interface PolicyState {
