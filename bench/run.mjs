@@ -4,7 +4,8 @@
 //
 // Knobs (environment): BENCH_BUDGET_S (whole run, default 540), BENCH_PLANS (measured
 // plans per row, default 200, the floor), BENCH_WARMUP (default 20), BENCH_POOLS and
-// BENCH_ROWS (comma lists, to run a subset), CHROMIUM_PATH.
+// BENCH_ROWS (comma lists, to run a subset), BENCH_COLD_REPS (cold starts per backend mode,
+// default 3; 0 skips them), CHROMIUM_PATH.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -29,22 +30,29 @@ const SHAPES = [
   { shortlist: 64, beamWidth: 8, depth: 4 },
   { shortlist: 256, beamWidth: 16, depth: 6 },
 ];
-const ALL_ROWS = ['swiperank-webgpu', 'swiperank-cpu', 'naive-js', 'tfjs-webgpu', 'tfjs-cpu'];
+const ALL_ROWS = ['swiperank-webgpu', 'swiperank-cpu', 'swiperank-auto', 'naive-js', 'tfjs-webgpu', 'tfjs-cpu'];
+const coldReps = Number(env.BENCH_COLD_REPS ?? 3);
+/** Cold starts: a first page of 1,000 at the default look-ahead, and the issue's reference cell. */
+const COLD_CELLS = [
+  { pool: 1_000, shortlist: 64, beamWidth: 8, depth: 4, embeddingDim: 32, seed: 0x51e + 1_000 },
+  { pool: 10_000, shortlist: 256, beamWidth: 16, depth: 6, embeddingDim: 32, seed: 0x51e + 10_000 },
+];
 const rowFilter = env.BENCH_ROWS ? new Set(env.BENCH_ROWS.split(',')) : null;
 // The CPU backend runs first in every cell: it records the feedback script and the plans
 // every other row is checked against. Cheaper rows go first so leftover time flows to the
 // expensive ones.
-const RUN_ORDER = ['swiperank-cpu', 'swiperank-webgpu', 'naive-js', 'tfjs-cpu', 'tfjs-webgpu']
+const RUN_ORDER = ['swiperank-cpu', 'swiperank-auto', 'swiperank-webgpu', 'naive-js', 'tfjs-cpu', 'tfjs-webgpu']
   .filter((r) => r === 'swiperank-cpu' || !rowFilter || rowFilter.has(r));
 /**
  * Shares of the time budget. Each row gets its weight's share of the time still left, so
  * rows that finish early hand their time on; the SDK's WebGPU row gets the most because its
  * 200 plans are the point of the run, and the peers are the ones that may time out.
  */
-const WEIGHT = { 'swiperank-cpu': 0.5, 'swiperank-webgpu': 3, 'naive-js': 1, 'tfjs-cpu': 1.5, 'tfjs-webgpu': 1.5 };
+const WEIGHT = { 'swiperank-cpu': 0.5, 'swiperank-auto': 0.5, 'swiperank-webgpu': 3, 'naive-js': 1, 'tfjs-cpu': 1.5, 'tfjs-webgpu': 1.5 };
 const LABEL = {
   'swiperank-webgpu': 'swiperank WebGPU',
   'swiperank-cpu': 'swiperank CPU',
+  'swiperank-auto': "swiperank 'auto'",
   'naive-js': 'naive JS peer',
   'tfjs-webgpu': 'tfjs WebGPU peer',
   'tfjs-cpu': 'tfjs CPU peer',
@@ -197,7 +205,86 @@ function markdown(report) {
       + `${last ? `${last.buffers}, ${bytes(last.bufferBytes)}` : '—'} |`);
   }
   lines.push('');
+  lines.push(...autoSection(report));
   return lines.join('\n');
+}
+
+/** What `backend: 'auto'` chose in each cell, and the cold starts of each backend mode. */
+function autoSection(report) {
+  const lines = ['### Backend \'auto\'', ''];
+  lines.push('What `\'auto\'` decided in each cell (`info().choice` at the end of its row), and its engine and page p50 '
+    + 'over the same swipes as the CPU backend\'s row (the measurement runs inside these plans).');
+  lines.push('');
+  lines.push('| pool | shortlist / beam / depth | chose | decided after | CPU p50 (measured) | WebGPU p50 (measured) | readback floor | engine p50 vs CPU | page p50 vs CPU | reason |');
+  lines.push('|---:|:---:|:---|---:|---:|---:|---:|---:|---:|:---|');
+  for (const cell of report.cells) {
+    const r = cell.rows.find((x) => x.row === 'swiperank-auto');
+    const cpuRow = cell.rows.find((x) => x.row === 'swiperank-cpu');
+    if (!r?.choice) continue;
+    const c = r.choice;
+    const chose = c.state === 'decided' ? c.backend : `${c.backend} (${c.state})`;
+    lines.push(`| ${cell.cell.pool.toLocaleString('en-US')} | ${shapeLabel(cell.cell)} | ${chose} | ${c.decidedAfterMs === undefined ? '—' : `${ms(c.decidedAfterMs)} ms`} | `
+      + `${ms(c.p50Ms.cpu)} | ${ms(c.p50Ms.webgpu)} | ${ms(c.readbackFloorMs)} | ${ratio(r.inner?.p50, cpuRow?.inner?.p50)} | `
+      + `${ratio(r.wall?.p50, cpuRow?.wall?.p50)} | ${c.reason.replace(/\|/g, '/')} |`);
+  }
+  lines.push('');
+  if (report.coldStarts?.length) {
+    const cs = report.coldStarts;
+    lines.push('### Cold start');
+    lines.push('');
+    lines.push(`From the call to \`createReranker\` on a loaded page (after one untimed start), embedding 32, ${coldReps} starts per mode; `
+      + 'median (min–max). *first plan*: `createReranker`, `ingest` of the pool, `plan()`. *decision*: until `info().choice` reads decided; '
+      + 'for \'auto\' the page swipes every 50 ms meanwhile (WebGPU opens in the background, then shadow plans run between swipes), '
+      + 'and *while measuring* is the engine / page p50 of those swipes.');
+    lines.push('');
+    lines.push('| pool | shortlist / beam / depth | mode | createReranker | first plan | first plan on | decision | swipes to decision | while measuring | chose |');
+    lines.push('|---:|:---:|:---|---:|---:|:---|---:|---:|---:|:---|');
+    const spread = (xs) => { const s = xs.slice().sort((a, b) => a - b); return `${ms(s[Math.floor(s.length / 2)])} (${ms(s[0])}–${ms(s.at(-1))})`; };
+    for (const cell of COLD_CELLS) {
+      for (const mode of ['auto', 'cpu', 'webgpu']) {
+        const lead = `| ${cell.pool.toLocaleString('en-US')} | ${shapeLabel(cell)} | ${mode} |`;
+        const mine = cs.filter((x) => x.mode === mode && x.pool === cell.pool);
+        const runs = mine.filter((x) => !x.error);
+        if (runs.length === 0) {
+          lines.push(`${lead} ${(mine[0]?.error ?? 'not run').split('\n')[0].replace(/\|/g, '/')} | | | | | | |`);
+          continue;
+        }
+        const last = runs.at(-1);
+        const measuring = runs.filter((x) => x.whileMeasuring);
+        lines.push(`${lead} ${spread(runs.map((x) => x.createMs))} | ${spread(runs.map((x) => x.firstPlanMs))} | `
+          + `${[...new Set(runs.map((x) => x.firstPlanBackend))].join(', ')} | ${spread(runs.map((x) => x.decisionMs))} | `
+          + `${spread(runs.map((x) => x.swipesToDecision)).replace(/\.0+\b/g, '')} | `
+          + `${measuring.length ? `${spread(measuring.map((x) => x.whileMeasuring.engineP50))} / ${spread(measuring.map((x) => x.whileMeasuring.pageP50))}` : '—'} | `
+          + `${last.choice.backend}${mode === 'auto' ? `: ${last.choice.reason.replace(/\|/g, '/')}` : ''} |`);
+      }
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+/** Cold starts per backend mode, after one untimed start so the page and worker code are loaded. */
+async function coldStarts(page) {
+  if (coldReps <= 0) return [];
+  const run = (mode, cell) => withTimeout(page.evaluate((s) => window.swiperankBench.coldStart(s), { mode, cell, budgetMs: 60_000 }), 90_000, `cold start ${mode}`);
+  const out = [];
+  for (const cell of COLD_CELLS) {
+    await run('cpu', cell);
+    for (let rep = 0; rep < coldReps; rep++) {
+      for (const mode of ['auto', 'cpu', 'webgpu']) {
+        try {
+          const r = await run(mode, cell);
+          out.push({ pool: cell.pool, ...r });
+          log(`cold start ${cell.pool} ${mode}: createReranker ${ms(r.createMs)} ms, first plan ${ms(r.firstPlanMs)} ms on ${r.firstPlanBackend}, `
+            + `decision ${ms(r.decisionMs)} ms after ${r.swipesToDecision} swipes: ${r.choice.reason}`);
+        } catch (e) {
+          log(`cold start ${cell.pool} ${mode} failed: ${e.message}`);
+          out.push({ pool: cell.pool, mode, error: e.message });
+        }
+      }
+    }
+  }
+  return out;
 }
 
 // ---------- driving ----------
@@ -224,6 +311,7 @@ async function main() {
   };
   log(`${machine.browser}; adapter ${JSON.stringify(pageInfo.adapter ? { vendor: pageInfo.adapter.vendor, architecture: pageInfo.adapter.architecture } : pageInfo.adapterError)}`);
 
+  const coldStartResults = await coldStarts(page);
   const cells = [];
   for (const pool of POOLS) for (const shape of SHAPES) cells.push({ pool, ...shape, embeddingDim: 32, seed: 0x51e + pool });
   const results = [];
@@ -243,7 +331,7 @@ async function main() {
         cellResult.rows.push({ row, status: 'failed', reason: 'page restarted after a hang', plans: 0, warmup: 0 });
         continue;
       }
-      const spec = { cell, row, plans, warmup, slowWarmup: isReference ? warmup : 3, slowMs: 100, budgetMs: box };
+      const spec = { cell, row, plans, warmup, slowWarmup: isReference || row === 'swiperank-auto' ? warmup : 3, slowMs: 100, budgetMs: box };
       log(`pool ${cell.pool} ${shapeLabel(cell)} ${row}: time box ${(box / 1000).toFixed(0)} s`);
       try {
         const r = await withTimeout(page.evaluate((s) => window.swiperankBench.runRow(s), spec), box + 90_000, row);
@@ -271,6 +359,7 @@ async function main() {
     durationS: (Date.now() - started) / 1000,
     settings: { plans, warmup, budgetS: budgetMs / 1000, chromiumArgs, chromiumPath },
     machine,
+    coldStarts: coldStartResults,
     cells: results.map((c) => ({
       ...c,
       rows: c.rows.map((r) => {

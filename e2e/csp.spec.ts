@@ -23,7 +23,13 @@ test.beforeAll(async () => {
     root: join(root, 'e2e/csp-app'),
     configFile: false,
     logLevel: 'warn',
-    resolve: { alias: { swiperank: join(root, 'dist/index.js') } },
+    // As an install resolves the package's exports: `swiperank` and `swiperank/worker` (with `?url`).
+    resolve: {
+      alias: [
+        { find: /^swiperank$/, replacement: join(root, 'dist/index.js') },
+        { find: /^swiperank\/worker(?=\?|$)/, replacement: join(root, 'dist/worker.js') },
+      ],
+    },
     build: { outDir, emptyOutDir: true },
   });
   server = createServer((req, res) => {
@@ -59,7 +65,7 @@ test('a page with a strict CSP plans in a self-hosted worker, on WebGPU where th
   page.on('pageerror', (e) => errors.push(e.message));
   // WebGPU is forced where the browser has it: 'auto' would plan these first plans on the CPU.
   const webgpu = !info.project.name.includes('cpu');
-  await page.goto(`${origin}/?worker=self${webgpu ? '&backend=webgpu' : ''}`);
+  await page.goto(`${origin}/?worker=url${webgpu ? '&backend=webgpu' : ''}`);
   const { state, text } = await result(page);
   expect(state, text).toBe('done');
   const outcome = JSON.parse(text) as { ids: string[]; backend: string; adapter: string; worker: boolean };
@@ -75,4 +81,20 @@ test('the default bundled worker works in a Vite app with no CSP', async ({ page
   const { state, text } = await result(page);
   expect(state, text).toBe('done');
   expect(JSON.parse(text)).toMatchObject({ worker: true });
+});
+
+test('the same worker served by hand from this origin works under the strict CSP too', async ({ page }) => {
+  await page.goto(`${origin}/?worker=self`);
+  const { state, text } = await result(page);
+  expect(state, text).toBe('done');
+  expect(JSON.parse(text)).toMatchObject({ worker: true });
+});
+
+test('under the strict CSP the inlined worker is refused, and WORKER_FAILED says the policy blocked it', async ({ page }) => {
+  await page.goto(`${origin}/`);
+  const { state, text } = await result(page);
+  console.log(`inlined worker under a strict CSP: ${text}`);
+  expect(state, text).toBe('failed');
+  expect(text).toMatch(/^SwiperankError: the reranker worker was blocked by the page's Content Security Policy \(worker-src/);
+  expect(text).toContain('workerUrl');
 });

@@ -67,13 +67,14 @@ function fakes(f: Fakes) {
 }
 
 /** A BackendChoice over a live pool, planned the way the engine plans. */
-async function harness(mode: 'auto' | 'cpu' | 'webgpu', f: Fakes, size = 1000) {
+async function harness(mode: 'auto' | 'cpu' | 'webgpu', f: Fakes, size = 1000, opened = true) {
   const { backends, clock, counts } = fakes(f);
   const pool = poolOf(rows(size), dim);
   const state = { generation: 0, options: resolveOptions({ embeddingDim: dim, backend: mode }) };
   const input = (): PlanInput => ({ pool, interest: new Float64Array(dim), last: null, ...state });
   const choice = new BackendChoice(mode, backends, input, clock.now);
   await choice.start();
+  if (opened) await choice.settled();
   return {
     choice, counts, pool, state,
     /** One served plan, then whatever shadow work it queued. */
@@ -99,8 +100,14 @@ const N = CHOICE_RULE.samples;
 
 describe("backend 'auto': the CPU plans first, then the measurement decides", () => {
   it('serves the first plans on the CPU while WebGPU opens, then switches to a WebGPU that is clearly faster', async () => {
-    const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 5 });
-    expect(h.choice.info()).toMatchObject({ mode: 'auto', state: 'measuring' });
+    const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 5 }, 1000, false);
+    expect(h.choice.info()).toMatchObject({ mode: 'auto', state: 'measuring', reason: 'WebGPU is starting; the CPU plans meanwhile' });
+    const served = await h.choice.plan({ pool: h.pool, interest: new Float64Array(dim), last: null, ...h.state });
+    expect(served.backend).toBe('cpu');
+    expect(h.choice.info().samples).toEqual({ cpu: 1, webgpu: 0 });
+    // Once WebGPU is open, CPU plans timed during its start (pipelines compiling) no longer count.
+    await h.choice.settled();
+    expect(h.choice.info()).toMatchObject({ state: 'measuring', samples: { cpu: 0, webgpu: 0 } });
     expect(await h.plans(N)).toEqual(Array(N).fill('cpu'));
     const info = h.choice.info();
     expect(info).toMatchObject({

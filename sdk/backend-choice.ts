@@ -251,7 +251,10 @@ export class BackendChoice {
       if (this.mode !== 'auto' || this.disposed) return;
       if (!gpu) return this.decided('cpu', `WebGPU is unavailable: ${this.fallbackReason}`);
       this.readbackFloorMs ??= await gpu.readbackFloorMs?.().catch(() => undefined);
-      if (this.state === 'measuring') this.reason = 'measuring: the CPU plans while WebGPU runs shadow plans';
+      if (this.state !== 'measuring') return;
+      // CPU plans timed while the pipelines compiled (on the CPU, with a software adapter) are not a fair sample.
+      this.samples = { cpu: [], webgpu: [] };
+      this.reason = 'measuring: the CPU plans while WebGPU runs shadow plans';
       this.decide();
       this.startShadows();
     }).finally(() => {

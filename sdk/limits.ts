@@ -1,4 +1,4 @@
-/** Hard limits of DESIGN.md section 5; past one, calls fail with LIMIT_EXCEEDED. */
+/** Hard limits (docs/MODEL.md#limits); past one, calls fail with LIMIT_EXCEEDED. */
 export const LIMITS = {
   poolSize: 65_536,
   embeddingDim: 256,

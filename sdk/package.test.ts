@@ -4,7 +4,9 @@
  * are-the-types-wrong, and its page-side entry stays small.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -71,5 +73,60 @@ describe('the built package', () => {
     expect(files.length).toBeGreaterThan(1);
     // Property names survive minification, so `planExhaustive` / `exhaustiveSearch` would show.
     expect(files.filter((f) => /exhaustive/i.test(readFileSync(dist(f), 'utf8')))).toEqual([]);
+  });
+
+  it('packs no source maps, with the LICENSE, the model document and every entry (tarball size printed)', () => {
+    const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as
+      { size: number; unpackedSize: number; files: { path: string }[] }[];
+    const paths = pack!.files.map((f) => f.path);
+    console.log(`tarball ${(pack!.size / 1024).toFixed(1)} KiB, unpacked ${(pack!.unpackedSize / 1024).toFixed(1)} KiB, ${paths.length} files`);
+    expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
+    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/MODEL.md', 'dist/index.js', 'dist/self-hosted.js', 'dist/worker.js']));
+    expect(paths.filter((p) => /\.test\.|testing\//.test(p))).toEqual([]);
+  });
+
+  it('both workers are minified (sizes printed)', () => {
+    const inline = readdirSync(dist('')).find((f) => /^worker-.*\.js$/.test(f))!;
+    for (const file of ['worker.js', inline]) {
+      const text = readFileSync(dist(file), 'utf8');
+      console.log(`${file}: ${(text.length / 1024).toFixed(1)} KiB raw, ${(gzipSync(text).length / 1024).toFixed(1)} KiB gzip`);
+      // Unminified output keeps one statement per line and its comments.
+      expect(text.split('\n').length, file).toBeLessThan(text.length / 80);
+    }
+  });
+
+  describe('a host app built with Vite, importing the installed package', () => {
+    /** Builds a one-file app against the package as installed (node_modules/swiperank links here); returns its emitted JS. */
+    async function buildApp(entryImport: string): Promise<Map<string, string>> {
+      const app = mkdtempSync(join(tmpdir(), 'swiperank-app-'));
+      mkdirSync(join(app, 'node_modules'));
+      symlinkSync(root, join(app, 'node_modules', 'swiperank'), 'dir');
+      writeFileSync(join(app, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+      writeFileSync(join(app, 'main.js'), `${entryImport}\nimport workerUrl from 'swiperank/worker?url';\n`
+        + 'createReranker({ workerUrl }).then((r) => r.plan());\n');
+      const { build } = await import('vite');
+      await build({ root: app, configFile: false, logLevel: 'silent', build: { outDir: join(app, 'out') } });
+      const out = join(app, 'out', 'assets');
+      return new Map(readdirSync(out).filter((f) => f.endsWith('.js')).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+    }
+    const inlined = (js: string) => js.includes('createObjectURL');
+
+    it('from swiperank/self-hosted with workerUrl: no inlined worker is emitted, the worker is one file of the app', async () => {
+      const files = await buildApp("import { createReranker } from 'swiperank/self-hosted';");
+      console.log(`self-hosted app emits: ${[...files.keys()].join(', ')}`);
+      expect([...files.values()].filter(inlined)).toEqual([]);
+      expect([...files.values()].filter((js) => js.includes('Comlink.thrown')).length).toBeGreaterThanOrEqual(1);
+      expect([...files.keys()].some((f) => f.startsWith('worker'))).toBe(true);
+    }, 60_000);
+
+    it('from swiperank with workerUrl: the inlined worker is a lazy chunk apart from the app\'s entry', async () => {
+      const files = await buildApp("import { createReranker } from 'swiperank';");
+      console.log(`default app emits: ${[...files.keys()].join(', ')}`);
+      const entry = [...files].find(([, js]) => js.includes('createReranker') || js.includes('workerUrl'));
+      const lazy = [...files].filter(([, js]) => inlined(js));
+      expect(lazy).toHaveLength(1);
+      expect(entry).toBeDefined();
+      expect(inlined(entry![1])).toBe(false);
+    }, 60_000);
   });
 });

@@ -21,7 +21,7 @@ async function rejection(p: Promise<unknown>): Promise<SwiperankError> {
   throw new Error('expected a rejection');
 }
 
-describe('bad input (DESIGN.md section 5): rejected whole, named, and nothing changes', () => {
+describe('bad input (docs/MODEL.md#candidates): rejected whole, named, and nothing changes', () => {
   const cases: [string, (rows: CandidateRow[]) => unknown, string, RegExp][] = [
     ['NaN', (r) => { r[3]!.pCvr = NaN; }, 'INVALID_CANDIDATE', /"c3".*pCvr.*NaN/],
     ['infinity', (r) => { r[4]!.pSdr = Infinity; }, 'INVALID_CANDIDATE', /"c4".*pSdr.*Infinity/],

@@ -5,6 +5,7 @@ import { resolveOptions, type TunableOptions } from './options.js';
 import type { SessionSnapshot } from './persistence.js';
 import type { CandidateBatch, CandidateColumns, Feedback, Info, IngestResult, Plan, RerankerOptions } from './types.js';
 import type { FeedbackReply, Outcome, WorkerApi } from './worker/protocol.js';
+import { startWorker, type BundledWorker } from './worker/start.js';
 
 /** A reranker: every call is served in call order, in the worker when there is one. */
 export interface Reranker {
@@ -66,17 +67,6 @@ function batchLength(batch: CandidateBatch): number {
   return Array.isArray(batch) ? batch.length : (batch as CandidateColumns).id?.length ?? 0;
 }
 
-/**
- * The host's worker if it brings one (strict CSP: `workerUrl` or `createWorker`), else the
- * bundled one, inlined so it works under any bundler, loaded only when first needed.
- */
-async function startWorker(options: RerankerOptions): Promise<Worker> {
-  if (options.createWorker) return options.createWorker();
-  if (options.workerUrl) return new Worker(options.workerUrl, { type: 'module', name: 'swiperank' });
-  const { default: BundledWorker } = await import('./worker/worker.ts?worker&inline');
-  return new BundledWorker({ name: 'swiperank' });
-}
-
 class RerankerClient implements Reranker {
   private connection: Connection | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -92,6 +82,7 @@ class RerankerClient implements Reranker {
     private readonly useWorker: boolean,
     private readonly timeoutMs: number,
     private readonly embeddingDim: number,
+    private readonly bundled: BundledWorker,
   ) {
     this.mirror = { interest: new Array<number>(embeddingDim).fill(0), last: null, shown: new Set(), batches: [], rows: 0 };
   }
@@ -108,17 +99,7 @@ class RerankerClient implements Reranker {
   private async connect(restore: SessionSnapshot | null): Promise<Connection> {
     let connection: Connection;
     if (this.useWorker) {
-      const worker = await startWorker(this.options);
-      let fail!: (e: Error) => void;
-      const failed = new Promise<never>((_, reject) => { fail = reject; });
-      failed.catch(() => {});
-      worker.addEventListener('error', (e) => {
-        e.preventDefault?.();
-        fail(new SwiperankError('WORKER_FAILED', `the reranker worker failed: ${e.message || 'error event'}`));
-      });
-      worker.addEventListener('messageerror', () => {
-        fail(new SwiperankError('WORKER_FAILED', 'the reranker worker received a message it could not read'));
-      });
+      const { worker, failed } = await startWorker(this.options, this.bundled);
       connection = { api: wrap<WorkerApi>(worker), failed, terminate: () => worker.terminate() };
       const { workerUrl: _u, createWorker: _c, ...cloneable } = this.options;
       this.connection = connection;
@@ -287,9 +268,10 @@ class RerankerClient implements Reranker {
 
 /**
  * Creates a reranker. Every option has a default; bad options reject with BAD_OPTION or
- * LIMIT_EXCEEDED naming the field. Runs in a Web Worker where one exists.
+ * LIMIT_EXCEEDED naming the field. Runs in a Web Worker where one exists: the host's
+ * (`workerUrl`, `createWorker`), else `bundled` (the entry point's choice).
  */
-export async function createReranker(options: RerankerOptions = {}): Promise<Reranker> {
+export async function createReranker(options: RerankerOptions = {}, bundled: BundledWorker = null): Promise<Reranker> {
   const resolved = resolveOptions(options);
   if (options.worker !== undefined && typeof options.worker !== 'boolean') {
     throw new SwiperankError('BAD_OPTION', `options.worker must be a boolean, got ${String(options.worker)}`);
@@ -298,7 +280,7 @@ export async function createReranker(options: RerankerOptions = {}): Promise<Rer
   if (useWorker && typeof Worker === 'undefined') {
     throw new SwiperankError('BAD_OPTION', 'options.worker is true, but this environment has no Worker');
   }
-  const client = new RerankerClient(options, useWorker, resolved.timeoutMs, resolved.embeddingDim);
+  const client = new RerankerClient(options, useWorker, resolved.timeoutMs, resolved.embeddingDim, bundled);
   await client.start();
   if (resolved.persistence) client.watchPageLifecycle();
   return client;

@@ -1,77 +1,47 @@
-// Stage 2: beam search over sequences of `depth` distinct shortlisted items. Each step
-// is `expand` (scores every (beam, unused candidate) pair in parallel), `keepBest` (each
-// beam's best beamWidth), `prune` (merges those sorted lists into the best beamWidth
-// overall and writes the new beams) and, but after the last step, `prepareStep`: the
-// continuation rows q(. | k) of new last items k (each row once a plan, as the CPU
-// memoises it) and each new beam's used-item bitmask, so that expand tests one bit instead
-// of walking the parent chain. Entries order by (score key, beam * L + candidate): ties
-// go to the lower flattened index. `writePlan` walks the best beam back and writes the
-// plan for readback. No workgroup memory: SwiftShader zero-fills it per workgroup at a
-// cost far above the work here.
-
-// A partial sequence: its value so far, the reach of its next slot, the continuation of
-// its last item, the last item (a shortlist position) and its parent beam one step back.
-struct Beam {
-  value: f32,
-  reach: f32,
-  q: f32,
-  pad0: f32,
-  last: u32,
-  parent: u32,
-  pad1: u32,
-  pad2: u32,
-}
-
-@group(0) @binding(0) var<uniform> beamPass: Pass;
-@group(0) @binding(1) var<uniform> plan: PlanParams;
-// u, then the last shown item's embedding, dim4 vec4s each.
-@group(0) @binding(2) var<storage, read> vectors: array<vec4f>;
-@group(0) @binding(3) var<storage, read> shortlist: array<ShortlistItem>;
-@group(0) @binding(4) var<storage, read> shortEmbedding: array<vec4f>;
-@group(0) @binding(5) var<storage, read> scalars: array<f32>;
-// (depth + 1) steps of beamWidth beams; step 0 is the empty sequence, implied.
-@group(0) @binding(6) var<storage, read_write> beams: array<Beam>;
-// Per beam, its best beamWidth candidates as (score key, beam * L + candidate), best first.
-@group(0) @binding(7) var<storage, read_write> beamTop: array<vec2u>;
-// Every (beam, candidate) pair of the step, at beam * L + candidate.
-@group(0) @binding(10) var<storage, read_write> candidates: array<vec2u>;
-// q(candidate | beam's last item), per beam * L + candidate.
-@group(0) @binding(8) var<storage, read_write> continuation: array<f32>;
-// count, value, then per item: pool index, score, reward, continueProb, reach.
-@group(0) @binding(9) var<storage, read_write> planOut: array<u32>;
-// Per shortlist position k, its continuation row q(. | k) of L f32 bits, once filled; then
-// at L * L: the rows to fill after this step, their items (up to beamWidth), and per item
-// 1 once its row is filled or queued; then two steps' (by parity) used-item bitmasks,
-// ceil(L / 32) words per beam. One buffer: expand is at the 8 storage bindings a stage
-// may have by default.
-@group(0) @binding(11) var<storage, read_write> rowCache: array<u32>;
+// Stage 2: beam search over sequences of `depth` distinct shortlisted items, two
+// dispatches a step. `expand` scores every (beam, unused candidate) pair in parallel;
+// `selectBeams` (one workgroup) keeps the best `kept` pairs as the next step's beams and
+// prepares the next step: each beam's used-item bitmask, so that expand tests one bit
+// instead of walking the parent chain, and the continuation rows of new last items.
+// After the last step it walks the best beam back and writes the plan for readback.
+// Pairs order by (score key, beam * L + candidate): ties go to the lower flattened index,
+// as on the CPU. Bindings: MODULE_BINDINGS.beam in sdk/gpu/resources.ts.
 
 fn beamAt(step: u32, index: u32) -> Beam {
   if (step == 0u) {
-    return Beam(0.0, 1.0, 1.0, 0.0, NONE, NONE, 0u, 0u);
+    return Beam(0.0, 1.0, 1.0, NONE, NONE);
   }
   return beams[step * plan.beamWidth + index];
 }
 
-// q(c | previous item): the previous item's category and its embedding (rows of dim4
-// vec4s in `vectors` at `previousRow`, else in shortEmbedding at `previous`).
-fn continueAfter(c: u32, previousCategory: u32, previousHasCategory: bool, previous: u32, afterItem: bool) -> f32 {
+// q(c | previous item), from the previous item's category and its similarity to c.
+fn continueProb(c: u32, previousCategory: u32, previousHasCategory: bool, similarity: f32) -> f32 {
   let item = shortlist[c];
-  var similarity = 0.0;
-  if (plan.rho != 0.0) {
-    let dim4 = plan.dim4;
-    for (var d = 0u; d < dim4; d++) {
-      var other: vec4f;
-      if (afterItem) {
-        other = shortEmbedding[previous * dim4 + d];
-      } else {
-        other = vectors[dim4 + d];
-      }
-      similarity += dot(shortEmbedding[c * dim4 + d], other);
-    }
-  }
   let sameCategory = previousHasCategory && item.hasCategory != 0u && item.category == previousCategory;
   return item.pSdr * (1.0 - plan.rho * max(0.0, similarity)) * (1.0 - select(0.0, plan.phi, sameCategory));
+}
+
+// q(c | shortlisted item k).
+fn continueAfterItem(c: u32, k: u32) -> f32 {
+  var similarity = 0.0;
+  if (plan.rho != 0.0) {
+    for (var d = 0u; d < plan.dim4; d++) {
+      similarity += dot(shortEmbedding[c * plan.dim4 + d], shortEmbedding[k * plan.dim4 + d]);
+    }
+  }
+  let previous = shortlist[k];
+  return continueProb(c, previous.category, previous.hasCategory != 0u, similarity);
+}
+
+// q(c | the last shown item), whose embedding follows u in `vectors`.
+fn continueAfterShown(c: u32) -> f32 {
+  var similarity = 0.0;
+  if (plan.rho != 0.0) {
+    for (var d = 0u; d < plan.dim4; d++) {
+      similarity += dot(shortEmbedding[c * plan.dim4 + d], vectors[plan.dim4 + d]);
+    }
+  }
+  return continueProb(c, plan.lastCategory, plan.lastHasCategory != 0u, similarity);
 }
 
 fn rowFill() -> u32 {
@@ -89,6 +59,17 @@ fn maskWords() -> u32 {
 // The first word of the used-item mask of beam b after `step` steps.
 fn maskAt(step: u32, b: u32) -> u32 {
   return rowFlag(plan.shortlist) + ((step & 1u) * plan.beamWidth + b) * maskWords();
+}
+
+// Where beam b's best pairs start in `candidates`.
+fn beamTopAt(b: u32) -> u32 {
+  return plan.beamWidth * (plan.shortlist + b);
+}
+
+// The beam key: what a partial sequence extended by `item` is ranked by after a step,
+// its value so far plus the tail at the reach of its next slot.
+fn beamKey(head: Beam, item: ShortlistItem, q: f32, tail: f32) -> f32 {
+  return head.value + head.reach * item.reward + head.reach * q * tail;
 }
 
 // workgroup_id.y is the beam, x * WORKGROUP + local index the candidate.
@@ -111,86 +92,84 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
   let item = shortlist[c];
   var q = item.pSdr;
   if (step > 0u) {
-    // Filled by prepareStep after the step that chose head.last.
+    // Filled by selectBeams after the step that chose head.last.
     q = bitcast<f32>(rowCache[head.last * count + c]);
   } else {
     // A new plan: no row is filled yet.
     rowCache[rowFlag(c)] = 0u;
     // The first step follows the last shown item, if any.
     if (plan.hasLast != 0u) {
-      q = continueAfter(c, plan.lastCategory, plan.lastHasCategory != 0u, 0u, false);
+      q = continueAfterShown(c);
     }
   }
   continuation[flat] = q;
-  candidates[flat] = vec2u(scoreKey(head.value + head.reach * item.reward + head.reach * q * scalars[0]), flat);
+  candidates[flat] = vec2u(scoreKey(beamKey(head, item, q, scalars[0])), flat);
 }
 
-// After prune of step t, for step t + 1: invocation w < kept * maskWords writes one word of
-// a new beam's mask (its parent's word, plus its last item); invocation c < L fills entry
-// c of every row queued by prune.
-@compute @workgroup_size(WORKGROUP)
-fn prepareStep(@builtin(global_invocation_id) gid: vec3u) {
+// The best `kept` pairs of the step become the next step's beams, best first; after the
+// last step, the plan. Else the next step's inputs: each new beam's used-item mask (its
+// parent's, plus its last item) and the continuation rows q(. | k) of new last items k,
+// each row once a plan, as the CPU memoises it. Each invocation keeps its beams' best
+// beamWidth pairs, sorted, by insertion (a short sequential walk beats a barrier-per-step
+// network where barriers are costly), one invocation merges those lists, and all fill.
+@compute @workgroup_size(KEEP_GROUP)
+fn selectBeams(@builtin(local_invocation_index) lid: u32) {
   let step = beamPass.step;
+  let count = plan.shortlist;
+  let width = plan.beamWidth;
+  for (var b = lid; b < beamPass.beams; b += KEEP_GROUP) {
+    var top: array<vec2u, MAX_BEAM_WIDTH>;
+    var kept = 0u;
+    for (var c = 0u; c < count; c++) {
+      let entry = candidates[b * count + c];
+      if (entry.x == NONE || (kept == width && !precedes(entry, top[width - 1u]))) {
+        continue;
+      }
+      var at = min(kept, width - 1u);
+      while (at > 0u && precedes(entry, top[at - 1u])) {
+        top[at] = top[at - 1u];
+        at--;
+      }
+      top[at] = entry;
+      kept = min(kept + 1u, width);
+    }
+    for (var r = 0u; r < width; r++) {
+      candidates[beamTopAt(b) + r] = select(LAST_KEY, top[r], r < kept);
+    }
+  }
+  storageBarrier();
+  if (lid == 0u) {
+    mergeBeams(step);
+  }
+  if (step + 1u == plan.depth) {
+    if (lid == 0u) {
+      writePlan();
+    }
+    return;
+  }
+  storageBarrier();
   let words = maskWords();
-  let w = gid.x;
-  if (w < beamPass.kept * words) {
+  for (var w = lid; w < beamPass.kept * words; w += KEEP_GROUP) {
     let n = w / words;
     let word = w % words;
-    let beam = beams[(step + 1u) * plan.beamWidth + n];
+    let beam = beams[(step + 1u) * width + n];
     var used = select(0u, 1u << (beam.last % 32u), beam.last / 32u == word);
     if (step > 0u) {
       used |= rowCache[maskAt(step, beam.parent) + word];
     }
     rowCache[maskAt(step + 1u, n) + word] = used;
   }
-  let c = gid.x;
-  let count = plan.shortlist;
-  if (c >= count) {
-    return;
-  }
   let rows = rowCache[rowFill()];
-  for (var r = 0u; r < rows; r++) {
-    let k = rowCache[rowFill() + 1u + r];
-    let previous = shortlist[k];
-    rowCache[k * count + c] = bitcast<u32>(continueAfter(c, previous.category, previous.hasCategory != 0u, k, true));
+  for (var e = lid; e < rows * count; e += KEEP_GROUP) {
+    let k = rowCache[rowFill() + 1u + e / count];
+    let c = e % count;
+    rowCache[k * count + c] = bitcast<u32>(continueAfterItem(c, k));
   }
 }
 
-// One invocation per beam keeps its best beamWidth, sorted, by insertion: a short
-// sequential walk beats a barrier-per-step sorting network where barriers are costly.
-// Four beams a workgroup: one SIMD group on SwiftShader, and the groups spread over the cores.
-@compute @workgroup_size(KEEP_GROUP)
-fn keepBest(@builtin(global_invocation_id) gid: vec3u) {
-  let b = gid.x;
-  if (b >= beamPass.beams) {
-    return;
-  }
-  let count = plan.shortlist;
-  let width = plan.beamWidth;
-  var top: array<vec2u, MAX_BEAM_WIDTH>;
-  var kept = 0u;
-  for (var c = 0u; c < count; c++) {
-    let entry = candidates[b * count + c];
-    if (entry.x == NONE || (kept == width && !precedes(entry, top[width - 1u]))) {
-      continue;
-    }
-    var at = min(kept, width - 1u);
-    while (at > 0u && precedes(entry, top[at - 1u])) {
-      top[at] = top[at - 1u];
-      at--;
-    }
-    top[at] = entry;
-    kept = min(kept + 1u, width);
-  }
-  for (var r = 0u; r < width; r++) {
-    beamTop[b * width + r] = select(LAST_KEY, top[r], r < kept);
-  }
-}
-
-// The best `kept` of all beams' sorted lists, by a k-way merge: at most 64 x 64 comparisons.
-@compute @workgroup_size(1)
-fn prune() {
-  let step = beamPass.step;
+// The best `kept` of all beams' sorted lists, by a k-way merge (at most 64 x 64
+// comparisons), written as the beams after `step`; the rows the next step needs queued.
+fn mergeBeams(step: u32) {
   let width = plan.beamWidth;
   var heads: array<u32, MAX_BEAM_WIDTH>;
   var rows = 0u;
@@ -199,7 +178,7 @@ fn prune() {
     var winner = 0u;
     for (var list = 0u; list < beamPass.beams; list++) {
       if (heads[list] < width) {
-        let entry = beamTop[list * width + heads[list]];
+        let entry = candidates[beamTopAt(list) + heads[list]];
         if (precedes(entry, best)) {
           best = entry;
           winner = list;
@@ -211,7 +190,7 @@ fn prune() {
     let c = best.y % plan.shortlist;
     let q = continuation[best.y];
     beams[(step + 1u) * width + n] = Beam(
-      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, 0.0, c, winner, 0u, 0u);
+      parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, c, winner);
     if (rowCache[rowFlag(c)] == 0u) {
       rowCache[rowFlag(c)] = 1u;
       rowCache[rowFill() + 1u + rows] = c;
@@ -221,7 +200,7 @@ fn prune() {
   rowCache[rowFill()] = rows;
 }
 
-@compute @workgroup_size(1)
+// Walks the best beam of the last step back and writes the plan for readback.
 fn writePlan() {
   let depth = plan.depth;
   var items: array<u32, MAX_DEPTH>;
@@ -237,15 +216,10 @@ fn writePlan() {
   var value = 0.0;
   for (var t = 0u; t < depth; t++) {
     let item = shortlist[items[t]];
-    let at = 2u + 5u * t;
-    planOut[at] = item.poolIndex;
-    planOut[at + 1u] = bitcast<u32>(item.score);
-    planOut[at + 2u] = bitcast<u32>(item.reward);
-    planOut[at + 3u] = bitcast<u32>(continueProb[t]);
-    planOut[at + 4u] = bitcast<u32>(reach);
+    planOut.items[t] = PlannedItem(item.poolIndex, item.score, item.reward, continueProb[t], reach);
     value += reach * item.reward;
     reach *= continueProb[t];
   }
-  planOut[0] = depth;
-  planOut[1] = bitcast<u32>(value + reach * scalars[0]);
+  planOut.count = depth;
+  planOut.value = value + reach * scalars[0];
 }

@@ -1,22 +1,15 @@
 // Stage 0: personalised probabilities, reward and fused slot score for every pool slot
-// (DESIGN.md section 2), and the keys stage 1 sorts by. `rank` fusion sorts the three
+// (docs/MODEL.md#reward-and-fusion), and the keys stage 1 sorts by. `rank` fusion sorts the three
 // objectives on the GPU (sort.wgsl) between `fuse` and `rankScore`.
 
-@group(0) @binding(0) var<uniform> plan: PlanParams;
-@group(0) @binding(1) var<storage, read> slots: array<Slot>;
-// Rows of dim4 vec4s.
-@group(0) @binding(2) var<storage, read> embedding: array<vec4f>;
-// One bit per slot.
-@group(0) @binding(3) var<storage, read> shown: array<u32>;
-// The interest state u, then the last shown item's embedding, dim4 vec4s each.
-@group(0) @binding(4) var<storage, read> vectors: array<vec4f>;
-// Per slot: pCvr', pVtr', reward, fused score.
-@group(0) @binding(5) var<storage, read_write> fused: array<vec4f>;
-@group(0) @binding(6) var<storage, read_write> stageKeys: array<vec2u>;
-// Three segments of `size` (pCvr', pVtr', pSdr), each sorted into rank order.
-@group(0) @binding(7) var<storage, read_write> rankKeys: array<vec2u>;
-// Three segments of `size`: the 1-based rank of each eligible slot.
-@group(0) @binding(8) var<storage, read_write> ranks: array<u32>;
+// Bindings: MODULE_BINDINGS.fuse in sdk/gpu/resources.ts.
+
+// The key stage 1 selects by, counted in its histogram.
+fn writeStageKey(i: u32, score: f32) {
+  let key = scoreKey(score);
+  stageKeys[i] = vec2u(key, i);
+  atomicAdd(&selectScratch[key >> 16u], 1u);
+}
 
 fn eligible(i: u32) -> bool {
   return i < plan.size && (shown[i >> 5u] & (1u << (i & 31u))) == 0u;
@@ -79,7 +72,7 @@ fn fuse(@builtin(global_invocation_id) gid: vec3u) {
     rankKeys[plan.size + i] = vec2u(scoreKey(pVtr), i);
     rankKeys[2u * plan.size + i] = vec2u(scoreKey(slot.pSdr), i);
   } else {
-    stageKeys[i] = vec2u(scoreKey(score), i);
+    writeStageKey(i, score);
   }
 }
 
@@ -113,5 +106,5 @@ fn rankScore(@builtin(global_invocation_id) gid: vec3u) {
   score += rankTerm(ranks[plan.size + i], plan.weightVtr, plan.alphaVtr, plan.betaVtr);
   score += rankTerm(ranks[2u * plan.size + i], plan.weightSdr, plan.alphaSdr, plan.betaSdr);
   fused[i].w = score;
-  stageKeys[i] = vec2u(scoreKey(score), i);
+  writeStageKey(i, score);
 }

@@ -1,35 +1,98 @@
-// Stage 1's result, gathered into the compact arrays stage 2 reads: per shortlisted
-// candidate its pool index, reward, pSdr, category, score and embedding; and the tail.
+// Stage 1: the top `shortlist` pool slots by fused score, gathered in rank order into the
+// compact arrays stage 2 reads: per shortlisted candidate its pool index, reward, pSdr,
+// category, score and embedding; and the tail. One workgroup, after `fuse` (or
+// `rankScore`) counted every eligible key in a histogram of its high 16 bits:
+//  1. the bin where the k-th best key lies, from the histogram;
+//  2. one pass over the pool: keys in a better bin are chosen, those in that bin are the
+//     boundary (a few entries, unless scores tie in bulk);
+//  3. a radix select on the boundary's remaining bits (select.wgsl) chooses the rest;
+//  4. each chosen key is ranked by counting the chosen keys that precede it (k <= 1,024:
+//     no sort network and its barriers).
+// The order is the one of `precedes`: higher score first, then lower pool index, as on the CPU.
+// Bindings: MODULE_BINDINGS.shortlist in sdk/gpu/resources.ts.
 
-@group(0) @binding(0) var<uniform> plan: PlanParams;
-@group(0) @binding(1) var<storage, read> slots: array<Slot>;
-@group(0) @binding(2) var<storage, read> embedding: array<vec4f>;
-@group(0) @binding(3) var<storage, read> fused: array<vec4f>;
-// Stage 1's sorted keys: the shortlist is the first L, best first.
-@group(0) @binding(4) var<storage, read> best: array<vec2u>;
-@group(0) @binding(5) var<storage, read_write> shortlist: array<ShortlistItem>;
-@group(0) @binding(6) var<storage, read_write> shortEmbedding: array<vec4f>;
-// [0]: tail.
-@group(0) @binding(7) var<storage, read_write> scalars: array<f32>;
+var<workgroup> partials: array<u32, SELECT_GROUP>;
+var<workgroup> boundaryCount: atomic<u32>;
 
-@compute @workgroup_size(WORKGROUP)
-fn gather(@builtin(global_invocation_id) gid: vec3u) {
-  let c = gid.x;
-  if (c < plan.shortlist) {
-    let i = best[c].y;
+fn boundaryAt(i: u32) -> vec2u {
+  let at = HISTOGRAM_BINS + 2u * i;
+  return vec2u(atomicLoad(&selectScratch[at]), atomicLoad(&selectScratch[at + 1u]));
+}
+
+@compute @workgroup_size(SELECT_GROUP)
+fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
+  let k = plan.shortlist;
+  // 1. Each invocation sums a slice of the bins; one walks the sums, then the bins.
+  let slice = HISTOGRAM_BINS / SELECT_GROUP;
+  var sum = 0u;
+  for (var bin = lid * slice; bin < (lid + 1u) * slice; bin++) {
+    sum += atomicLoad(&selectScratch[bin]);
+  }
+  partials[lid] = sum;
+  if (lid == 0u) {
+    atomicStore(&chosenCount, 0u);
+    atomicStore(&boundaryCount, 0u);
+  }
+  workgroupBarrier();
+  if (lid == 0u) {
+    var below = 0u;
+    var part = 0u;
+    while (part < SELECT_GROUP - 1u && below + partials[part] < k) {
+      below += partials[part];
+      part++;
+    }
+    var bin = part * slice;
+    loop {
+      let n = atomicLoad(&selectScratch[bin]);
+      if (below + n >= k || bin == HISTOGRAM_BINS - 1u) {
+        roundResult = vec3u(bin, k - below, 0u);
+        break;
+      }
+      below += n;
+      bin++;
+    }
+  }
+  let found = workgroupUniformLoad(&roundResult);
+  let threshold = found.x;
+  // 2. One pass over the pool.
+  let chunk = (plan.size + SELECT_GROUP - 1u) / SELECT_GROUP;
+  let end = min((lid + 1u) * chunk, plan.size);
+  for (var i = lid * chunk; i < end; i++) {
+    let entry = keys[i];
+    let bin = entry.x >> 16u;
+    if (bin < threshold) {
+      choose(entry);
+    } else if (bin == threshold) {
+      let at = HISTOGRAM_BINS + 2u * atomicAdd(&boundaryCount, 1u);
+      atomicStore(&selectScratch[at], entry.x);
+      atomicStore(&selectScratch[at + 1u], entry.y);
+    }
+  }
+  workgroupBarrier();
+  if (lid == 0u) {
+    roundResult = vec3u(atomicLoad(&boundaryCount), 0u, 0u);
+  }
+  // 3. The rest from the boundary: the keys' low 16 bits, then the index, decide.
+  let boundary = workgroupUniformLoad(&roundResult).x;
+  selectTop(boundary, found.y, lid, vec2u(threshold << 16u, 0u), vec2u(0xffff0000u, 0u), 2u);
+  // 4. Rank and gather.
+  for (var j = lid; j < k; j += SELECT_GROUP) {
+    let c = rankOf(j, k);
+    let i = chosen[j].y;
     let f = fused[i];
     let slot = slots[i];
-    shortlist[c] = ShortlistItem(i, f.z, slot.pSdr, f.w, slot.category, slot.hasCategory, 0u, 0u);
+    shortlist[c] = ShortlistItem(i, f.z, slot.pSdr, f.w, slot.category, slot.hasCategory);
     for (var d = 0u; d < plan.dim4; d++) {
       shortEmbedding[c * plan.dim4 + d] = embedding[i * plan.dim4 + d];
     }
   }
+  storageBarrier();
   // One invocation sums the rewards in shortlist order, as the CPU does.
-  if (c == 0u) {
-    var sum = 0.0;
-    for (var s = 0u; s < plan.shortlist; s++) {
-      sum += fused[best[s].y].z;
+  if (lid == 0u) {
+    var total = 0.0;
+    for (var s = 0u; s < k; s++) {
+      total += shortlist[s].reward;
     }
-    scalars[0] = select(plan.tailValue, sum / f32(plan.shortlist), plan.tailAuto != 0u);
+    scalars[0] = select(plan.tailValue, total / f32(k), plan.tailAuto != 0u);
   }
 }

@@ -1,14 +1,9 @@
 // Stable LSD radix sort of (key, index) entries by key, 8 bits a pass, in segments (one
 // per workgroup_id.y). Entries go in by pool index and equal keys keep their order, so
-// ties go to the lower index: the tie rule of stage 1 and of the `rank` fusion.
-// A pass is `radixCount` (digit counts per block), `radixScan` (where each block's digits
-// start) and `radixScatter`; each block is walked by one invocation, so no barriers.
-
-@group(0) @binding(0) var<uniform> sortPass: Pass;
-@group(0) @binding(1) var<storage, read> source: array<vec2u>;
-@group(0) @binding(2) var<storage, read_write> sorted: array<vec2u>;
-// Per segment, digit-major: [segment][digit][block, then total]; counts, then start offsets.
-@group(0) @binding(3) var<storage, read_write> digitCounts: array<u32>;
+// ties go to the lower index: the tie rule of the `rank` fusion, which sorts its three
+// objectives here. A pass is `radixCount` (digit counts per block), `radixScan` (where
+// each block's digits start) and `radixScatter`; each block is walked by one invocation,
+// so no barriers. Bindings: MODULE_BINDINGS.sort in sdk/gpu/resources.ts.
 
 // RADIX_GROUP blocks per workgroup of radixCount and radixScatter: a pool has few blocks (one
 // per RADIX_BLOCK entries), and small groups spread them over every core where a workgroup

@@ -19,7 +19,7 @@ export interface Baseline {
   pick(state: PolicyState): number;
 }
 
-/** The immediate reward every policy here and DESIGN.md section 2 use: `pCvr sqrt(price) + 0.25 (pVtr - pCvr)+`. */
+/** The immediate reward every policy here uses, the MOC reward of docs/MODEL.md#reward-and-fusion at its default weights: `pCvr sqrt(price) + 0.25 (pVtr - pCvr)+`. */
 export function baselineReward(item: CatalogItem): number {
   return item.pCvr * Math.sqrt(item.price) + 0.25 * Math.max(0, item.pVtr - item.pCvr);
 }

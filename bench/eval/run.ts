@@ -100,8 +100,9 @@ async function freshRerankerCost(n: number): Promise<number> {
 }
 
 /**
- * Beam search against exhaustive search on small random instances (DESIGN.md section 2's
- * oracle). Half the instances plan after a last shown item, so the context penalty matters.
+ * Beam search against exhaustive search on small random instances (the oracle of
+ * docs/MODEL.md#stage-2-the-beam-search). Half the instances plan after a last shown
+ * item, so the context penalty matters.
  */
 function optimalityGap() {
   const planner = new CpuPlanner();

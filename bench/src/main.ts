@@ -3,7 +3,7 @@
  * of one cell per call, so the driver can print progress and enforce the time budget.
  */
 import { generatePool, type PoolColumns } from './data.js';
-import { runRow, type CellSpec, type Reference, type RowResult, type RowSpec } from './rows.js';
+import { coldStart, runRow, type CellSpec, type ColdStart, type Reference, type RowResult, type RowSpec } from './rows.js';
 
 export interface PageInfo {
   userAgent: string;
@@ -19,6 +19,7 @@ export interface PageInfo {
 export interface BenchApi {
   pageInfo(): Promise<PageInfo>;
   runRow(spec: RowSpec): Promise<RowResult>;
+  coldStart(spec: { mode: ColdStart['mode']; cell: CellSpec; budgetMs: number }): Promise<ColdStart>;
 }
 
 /** The cell whose pool is in memory, with its CPU reference once recorded; one at a time (65,536 x 32 is 16 MB). */
@@ -60,6 +61,8 @@ const api: BenchApi = {
     }
     return info;
   },
+
+  coldStart: ({ mode, cell, budgetMs }) => coldStart(mode, cell, cellData(cell).cols, budgetMs),
 
   async runRow(spec) {
     const data = cellData(spec.cell);

@@ -1,4 +1,6 @@
-import { createReranker, DEFAULT_OPTIONS, type Feedback, type GpuStats, type Reranker, type RerankerOptions } from 'swiperank';
+import {
+  createReranker, DEFAULT_OPTIONS, type BackendChoiceInfo, type BackendMode, type Feedback, type GpuStats, type Reranker, type RerankerOptions,
+} from 'swiperank';
 import { createNaivePeer } from '../peers/naive.js';
 import type { Peer, PeerOptions } from '../peers/peer.js';
 import { createTfjsPeer, useTfjsBackend, type TfjsBackendName } from '../peers/tfjs.js';
@@ -6,7 +8,7 @@ import { seededRandom } from '../../sim/index.js';
 import { behaviour, copyPool, type PoolColumns } from './data.js';
 import { summarise, type Summary } from './stats.js';
 
-export type RowName = 'swiperank-webgpu' | 'swiperank-cpu' | 'naive-js' | 'tfjs-webgpu' | 'tfjs-cpu';
+export type RowName = 'swiperank-webgpu' | 'swiperank-cpu' | 'swiperank-auto' | 'naive-js' | 'tfjs-webgpu' | 'tfjs-cpu';
 
 export interface CellSpec {
   pool: number;
@@ -48,6 +50,8 @@ interface Subject {
   lastPlanCounters?: () => Promise<GpuStats | undefined>;
   plan(): Promise<Observed>;
   swipe(event: Feedback): Promise<Observed>;
+  /** How the SDK chose its backend, read at the end of the row. */
+  choice?: () => Promise<Chosen>;
   dispose(): Promise<void>;
 }
 
@@ -92,13 +96,23 @@ export interface RowResult {
     last?: GpuStats;
   };
   check?: Check;
+  /** SDK rows: `info().choice` at the end of the row (what `'auto'` decided, and why). */
+  choice?: Chosen;
   elapsedMs: number;
 }
 
 /** `T` for every bench row: about what `'auto'` gives on the bench's pools. */
 const BENCH_SESSION_VALUE = 2;
 
-export function rerankerOptions(cell: CellSpec, backend: 'webgpu' | 'cpu'): RerankerOptions {
+/** `info().choice` with the backend planning at that moment. */
+export type Chosen = BackendChoiceInfo & { backend: string };
+
+const chosen = async (ranker: Reranker): Promise<Chosen> => {
+  const info = await ranker.info();
+  return { backend: info.backend, ...info.choice };
+};
+
+export function rerankerOptions(cell: CellSpec, backend: BackendMode): RerankerOptions {
   return {
     backend,
     embeddingDim: cell.embeddingDim,
@@ -113,7 +127,7 @@ export function rerankerOptions(cell: CellSpec, backend: 'webgpu' | 'cpu'): Rera
 
 const now = () => performance.now();
 
-async function sdkSubject(cell: CellSpec, cols: PoolColumns, backend: 'webgpu' | 'cpu'): Promise<Subject & { createMs: number; ingestMs: number }> {
+async function sdkSubject(cell: CellSpec, cols: PoolColumns, backend: BackendMode): Promise<Subject & { createMs: number; ingestMs: number }> {
   let t = now();
   const ranker: Reranker = await createReranker(rerankerOptions(cell, backend));
   const createMs = now() - t;
@@ -121,7 +135,7 @@ async function sdkSubject(cell: CellSpec, cols: PoolColumns, backend: 'webgpu' |
   await ranker.ingest(copyPool(cols));
   const ingestMs = now() - t;
   const info = await ranker.info();
-  if (info.backend !== backend) {
+  if (backend !== 'auto' && info.backend !== backend) {
     await ranker.dispose();
     throw new Error(`asked for ${backend}, got ${info.backend}: ${info.fallbackReason ?? ''}`);
   }
@@ -134,12 +148,14 @@ async function sdkSubject(cell: CellSpec, cols: PoolColumns, backend: 'webgpu' |
     return o;
   };
   return {
-    description: `swiperank ${info.backend} backend in a worker (${info.adapter})`,
+    description: backend === 'auto' ? "swiperank backend 'auto' in a worker" : `swiperank ${info.backend} backend in a worker (${info.adapter})`,
     createMs, ingestMs,
     plan: () => observe(() => ranker.plan()),
     swipe: (event) => observe(() => ranker.swipe(event)),
+    choice: () => chosen(ranker),
     dispose: () => ranker.dispose(),
-    lastPlanCounters: async () => (await ranker.info()).gpu,
+    // Read after every measured plan: only where the figures exist, so 'auto' is timed as a user runs it.
+    ...(backend === 'webgpu' ? { lastPlanCounters: async () => (await ranker.info()).gpu } : {}),
   };
 }
 
@@ -174,6 +190,7 @@ async function startSubject(spec: RowSpec, cols: PoolColumns) {
   switch (spec.row) {
     case 'swiperank-webgpu': return sdkSubject(cell, cols, 'webgpu');
     case 'swiperank-cpu': return sdkSubject(cell, cols, 'cpu');
+    case 'swiperank-auto': return sdkSubject(cell, cols, 'auto');
     case 'naive-js': return peerSubject(createNaivePeer(peerOptions(cell)), cols, 'arrays of objects, Array.prototype.sort per step, main thread');
     case 'tfjs-webgpu':
     case 'tfjs-cpu': {
@@ -184,6 +201,17 @@ async function startSubject(spec: RowSpec, cols: PoolColumns) {
       const s = await peerSubject(createTfjsPeer(peerOptions(cell)), cols, `TensorFlow.js ${active} backend, main thread`);
       return { ...s, createMs: initMs };
     }
+  }
+}
+
+/**
+ * While `'auto'` measures, warm-up swipes dwell as a user does (up to `ms`), so WebGPU opens
+ * and its shadow plans run in the pauses; the measured plans then show the decided backend.
+ */
+async function dwellWhileMeasuring(choice: () => Promise<Chosen>, ms: number): Promise<void> {
+  const until = now() + ms;
+  while (now() < until && (await choice()).state === 'measuring') {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, ms)));
   }
 }
 
@@ -266,6 +294,7 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
       const o = await subject.swipe(event);
       compare(step, o);
       previous = o;
+      if (subject.choice && step <= warmup) await dwellWhileMeasuring(subject.choice, step === warmup ? Math.min(20_000, deadline - now()) : 200);
       if (step === 1 && o.wallMs > spec.slowMs && spec.slowWarmup < warmup) {
         // Slow cell: spend the time box on measured plans rather than warm-up.
         warmup = Math.max(1, spec.slowWarmup);
@@ -292,6 +321,7 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
       result.gpuCounters.last = lastCounters;
     }
     result.poolAtEnd = spec.cell.pool - warmup - wall.length;
+    if (subject.choice) result.choice = await subject.choice();
   } catch (e) {
     result.status = 'failed';
     result.reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -309,3 +339,58 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** One start of the SDK, timed from the call to `createReranker` (the page already loaded). */
+export interface ColdStart {
+  mode: BackendMode;
+  /** `createReranker` resolved. */
+  createMs: number;
+  /** The first plan resolved, after ingesting the cell's pool. */
+  firstPlanMs: number;
+  firstPlanBackend: string;
+  /** `info().choice` first read as decided (for `'auto'`: swiping back to back until then). */
+  decisionMs: number;
+  swipesToDecision: number;
+  /** Swipes made while `'auto'` measured, back to back: engine and page p50, in ms. */
+  whileMeasuring?: { engineP50: number; pageP50: number };
+  choice: Chosen;
+}
+
+/** Cold starts swipe this often while `'auto'` measures (a user dwells seconds). */
+export const SWIPE_EVERY_MS = 50;
+
+/** Starts a reranker in `mode`, plans, and swipes until the backend choice is decided. */
+export async function coldStart(mode: BackendMode, cell: CellSpec, cols: PoolColumns, budgetMs: number): Promise<ColdStart> {
+  const pool = copyPool(cols);
+  const t0 = now();
+  const ranker = await createReranker(rerankerOptions(cell, mode));
+  const createMs = now() - t0;
+  try {
+    let info = await ranker.info();
+    let decisionMs = info.choice.state === 'decided' ? now() - t0 : NaN;
+    await ranker.ingest(pool);
+    let plan = await ranker.plan();
+    const firstPlanMs = now() - t0;
+    const firstPlanBackend = plan.backend;
+    const engine: number[] = [], page: number[] = [];
+    while (info.choice.state !== 'decided') {
+      if (now() - t0 > budgetMs) throw new Error(`no decision in ${budgetMs} ms: ${JSON.stringify(info.choice)}`);
+      if (plan.items.length === 0) throw new Error(`the pool ran out before a decision: ${JSON.stringify(info.choice)}`);
+      // A fast user: a swipe every SWIPE_EVERY_MS; the engine is idle in between.
+      await new Promise((resolve) => setTimeout(resolve, SWIPE_EVERY_MS));
+      const start = now();
+      plan = await ranker.swipe({ id: plan.items[0]!.id, dwellMs: 3000 });
+      page.push(now() - start);
+      engine.push(plan.timings.totalMs);
+      info = await ranker.info();
+      if (info.choice.state === 'decided') decisionMs = now() - t0;
+    }
+    const result: ColdStart = {
+      mode, createMs, firstPlanMs, firstPlanBackend, decisionMs, swipesToDecision: page.length, choice: await chosen(ranker),
+    };
+    if (page.length) result.whileMeasuring = { engineP50: summarise(engine).p50, pageP50: summarise(page).p50 };
+    return result;
+  } finally {
+    await ranker.dispose();
+  }
+}

@@ -16,7 +16,7 @@ export interface AutopilotRun {
   settings: DemoSettings;
   /**
    * The autopilot's rerankers: one per session, since a session is a fresh user. 'cpu' by
-   * default: both backends compute the same plans (DESIGN.md section 2), and a WebGPU start
+   * default: both backends compute the same plans (docs/MODEL.md#backends-and-precision), and a WebGPU start
    * per session takes seconds on a software adapter.
    */
   backend: 'cpu' | 'auto';

@@ -1,12 +1,15 @@
-// A host app that installs swiperank: the worker comes from `?worker=self` (served from this
-// origin, as a strict CSP requires) or is the package's bundled default; `?backend=webgpu` forces WebGPU.
+// A host app that installs swiperank: the worker comes from `?worker=url` (the README's recipe,
+// `swiperank/worker?url`, emitted by this app's build), `?worker=self` (the same file served from
+// this origin by hand) or is the package's inlined default; `?backend=webgpu` forces WebGPU.
 import { createReranker } from 'swiperank';
+import bundledWorkerUrl from 'swiperank/worker?url';
 
 const out = document.getElementById('result')!;
 const params = new URLSearchParams(location.search);
 
 async function run() {
-  const workerUrl = params.get('worker') === 'self' ? new URL('/swiperank-worker.js', location.href) : undefined;
+  const mode = params.get('worker');
+  const workerUrl = mode === 'self' ? new URL('/swiperank-worker.js', location.href) : mode === 'url' ? bundledWorkerUrl : undefined;
   const backend = params.get('backend') === 'webgpu' ? 'webgpu' : 'auto';
   const ranker = await createReranker({ backend, embeddingDim: 4, ...(workerUrl ? { workerUrl } : {}) });
   await ranker.ingest(Array.from({ length: 50 }, (_, i) => ({

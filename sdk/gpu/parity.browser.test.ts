@@ -259,6 +259,15 @@ describe('WebGPU backend parity with the CPU engine (f64)', () => {
       const instance = { label: `twins ${FUSIONS[kind]!.kind}`, pool: twins, u: new Float64Array(0), last: null, options };
       expect(await check(instance)).toBe('identical');
     }
+    // Ties in bulk: three score levels over 5,000 slots, so stage 1's threshold falls among
+    // thousands of equal keys and the pool index alone decides who makes the shortlist.
+    const levels = [0.1, 0.2, 0.3];
+    const bulk = poolOf(Array.from({ length: 5000 }, (_, i) => ({ id: `b${i}`, pCvr: levels[(i * 7) % 3]!, pVtr: 0.4, pSdr: 0.8 })), 0);
+    for (let i = 0; i < bulk.size; i += 11) bulk.markShown(i);
+    for (const shortlist of [100, 1024]) {
+      const options = resolveOptions({ fusion: FUSIONS[0], lookahead: { depth: 4, shortlist, beamWidth: 8 } });
+      expect(await check({ label: `bulk ties L${shortlist}`, pool: bulk, u: new Float64Array(0), last: null, options })).toBe('identical');
+    }
   });
 
   it('uploads candidate columns only when the pool changed', async () => {

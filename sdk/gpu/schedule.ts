@@ -5,6 +5,7 @@
  */
 
 import { LIMITS } from '../limits.js';
+import type { BufferName } from './resources.js';
 
 /**
  * Sizes the schedule and the shaders share. `kernels.ts` declares each as a WGSL `const`
@@ -19,12 +20,18 @@ export const SHADER_CONSTANTS = {
   RADIX_GROUP: 8,
   /** Invocations per workgroup of the data-parallel kernels. */
   WORKGROUP: 64,
-  /** Beams per workgroup of keepBest. */
-  KEEP_GROUP: 4,
+  /** Invocations of the one workgroup that selects a top k (select.wgsl). */
+  SELECT_GROUP: 64,
+  /** Bins of stage 1's histogram: one per value of a stage key's high 16 bits. */
+  HISTOGRAM_BINS: 65_536,
+  /** Most entries the shortlist select keeps. */
+  MAX_SELECT: LIMITS.shortlistMax,
+  /** Invocations of selectBeams, each keeping the best pairs of every KEEP_GROUP-th beam. */
+  KEEP_GROUP: 16,
+  /** Widest beam selectBeams holds in private arrays. */
+  MAX_BEAM_WIDTH: LIMITS.beamWidth.max,
   /** Longest plan the output buffer holds. */
   MAX_DEPTH: LIMITS.depth.max,
-  /** Widest beam keepBest and prune hold in private arrays. */
-  MAX_BEAM_WIDTH: LIMITS.beamWidth.max,
   /** `PlanParams.fusionKind`, by `fusion.kind`. */
   FUSION_MOC: 0,
   FUSION_WEIGHTED_SUM: 1,
@@ -32,39 +39,22 @@ export const SHADER_CONSTANTS = {
   FUSION_RANK: 3,
 } as const;
 
-export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, KEEP_GROUP, MAX_DEPTH } = SHADER_CONSTANTS;
+export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, MAX_DEPTH } = SHADER_CONSTANTS;
 
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
   | 'radixCount' | 'radixScan' | 'radixScatter'
-  | 'gather' | 'expand' | 'keepBest' | 'prune' | 'prepareStep' | 'writePlan';
+  | 'selectShortlist' | 'expand' | 'selectBeams';
 
-export type BufferName =
-  | 'plan' | 'passes' | 'slots' | 'embedding' | 'shown' | 'vectors' | 'fused'
-  | 'stageKeys' | 'rankKeys' | 'ranks' | 'sortScratch' | 'digitCounts'
-  | 'shortlist' | 'shortEmbedding' | 'scalars' | 'beams' | 'beamTop' | 'candidates' | 'continuation'
-  | 'rowCache' | 'planOut';
-
-/** Mirrors `struct Pass` in shaders/common.wgsl, field for field. */
-export interface PassParams {
-  count: number;
-  stride: number;
-  shift: number;
-  blocks: number;
-  step: number;
-  beams: number;
-  kept: number;
-}
-export const PASS_FIELDS: readonly (keyof PassParams)[] = ['count', 'stride', 'shift', 'blocks', 'step', 'beams', 'kept'];
-/** Bytes of `struct Pass` (8 u32). */
-export const PASS_BYTES = 32;
+/** The fields of `struct Pass` (resources.ts). */
+export type PassParams = Record<'count' | 'stride' | 'shift' | 'blocks' | 'step' | 'beams' | 'kept', number>;
 
 export interface Dispatch {
   kernel: KernelName;
   /** Index into the pass table, for kernels that read `Pass`. */
   pass?: number;
-  /** Buffers bound in place of the kernel's defaults, by binding number. */
-  rebind?: Readonly<Record<number, BufferName>>;
+  /** Buffers bound in place of the kernel's defaults, by binding name. */
+  rebind?: Readonly<Record<string, BufferName>>;
   x: number;
   y: number;
 }
@@ -106,9 +96,9 @@ export function buildSchedule(shape: PlanShape): Schedule {
     for (let shift = 0; shift < 32; shift += 8) {
       const [source, target]: BufferName[] = shift % 16 === 0 ? [keys, 'sortScratch'] : ['sortScratch', keys];
       const at = pass({ count: size, stride: size, shift, blocks });
-      dispatches.push({ kernel: 'radixCount', pass: at, rebind: { 1: source! }, x: radixGroups, y: segments });
+      dispatches.push({ kernel: 'radixCount', pass: at, rebind: { source: source! }, x: radixGroups, y: segments });
       dispatches.push({ kernel: 'radixScan', pass: at, x: RADIX / WORKGROUP, y: segments });
-      dispatches.push({ kernel: 'radixScatter', pass: at, rebind: { 1: source!, 2: target! }, x: radixGroups, y: segments });
+      dispatches.push({ kernel: 'radixScatter', pass: at, rebind: { source: source!, sorted: target! }, x: radixGroups, y: segments });
     }
   };
 
@@ -119,26 +109,20 @@ export function buildSchedule(shape: PlanShape): Schedule {
     dispatches.push({ kernel: 'rankScatter', x: groups(size), y: 3 });
     dispatches.push({ kernel: 'rankScore', x: groups(size), y: 1 });
   }
-  // Stage 1: the whole pool sorted by fused score; the shortlist is its head.
-  radixSort('stageKeys', 1);
-  dispatches.push({ kernel: 'gather', x: groups(shortlist), y: 1 });
+  // Stage 1: the top `shortlist` of the pool, selected and ranked in one workgroup.
+  dispatches.push({ kernel: 'selectShortlist', x: 1, y: 1 });
 
   // Stage 2: the beams alive after step t are known in advance: min(W, beams * unused items).
   let beams = 1;
   for (let step = 0; step < depth; step++) {
     const kept = Math.min(beamWidth, beams * (shortlist - step));
-    const expandPass = pass({ step, beams });
-    dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: expandPass });
-    dispatches.push({ kernel: 'keepBest', x: Math.ceil(beams / KEEP_GROUP), y: 1, pass: expandPass });
-    const prunePass = pass({ step, beams, kept });
-    dispatches.push({ kernel: 'prune', x: 1, y: 1, pass: prunePass });
-    // The rows and used-item masks the next step reads; the last step has no next.
-    const maskWords = kept * Math.ceil(shortlist / 32);
-    if (step + 1 < depth) dispatches.push({ kernel: 'prepareStep', x: groups(Math.max(shortlist, maskWords)), y: 1, pass: prunePass });
+    const at = pass({ step, beams, kept });
+    dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: at });
+    dispatches.push({ kernel: 'selectBeams', x: 1, y: 1, pass: at });
     beams = kept;
   }
-  dispatches.push({ kernel: 'writePlan', x: 1, y: 1 });
 
-  const segments = rank ? 3 : 1;
+  // Only `rank` sorts: its three objectives, one segment each.
+  const segments = rank ? 3 : 0;
   return { sortEntries: segments * size, digitWords: segments * RADIX * (blocks + 1), passes, dispatches };
 }

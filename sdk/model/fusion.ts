@@ -53,7 +53,7 @@ export function fuseReward(pool: CandidatePool, u: Float64Array, options: PlanOp
 
 /**
  * Personalises pCvr / pVtr with the interest state `u`, then computes the reward and
- * the fused score of every eligible candidate (DESIGN.md section 2).
+ * the fused score of every eligible candidate (docs/MODEL.md#reward-and-fusion).
  */
 export function fuse(
   pool: CandidatePool, u: Float64Array, options: PlanOptions, out: FusedScores,

@@ -9,7 +9,7 @@ import { BeamSearch, type LastShown } from './lookahead.js';
 import { CpuPlanner } from './planner.js';
 import { validateBatch } from './validate.js';
 
-/** MOC reward written out from DESIGN.md section 2, independently of the model code. */
+/** MOC reward written out from docs/MODEL.md#reward-and-fusion, independently of the model code. */
 function reward(row: CandidateRow, wCvr: number, wView: number, gamma: number): number {
   return wCvr * row.pCvr * (row.value ?? 1) ** gamma + wView * Math.max(0, row.pVtr - row.pCvr);
 }

@@ -16,8 +16,8 @@ export interface PlanResult {
 }
 
 /**
- * The exact CPU path of DESIGN.md section 2: personalise and fuse the pool, take the
- * stage-1 shortlist, beam-search stage 2. Holds its scratch memory between plans.
+ * The exact CPU path of docs/MODEL.md: personalise and fuse the pool, take the stage-1
+ * shortlist, beam-search stage 2. Holds its scratch memory between plans.
  */
 export class CpuPlanner {
   private fused: FusedScores = allocateFused(0);
