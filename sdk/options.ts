@@ -1,4 +1,4 @@
-import { SwiperankError, show } from './errors.js';
+import { details, SwiperankError, show } from './errors.js';
 import { LIMITS } from './limits.js';
 import type {
   BackendMode, ClassicFusion, LookaheadOptions, MocFusion, Objectives, PersonalizationOptions,
@@ -13,12 +13,18 @@ export const DEFAULT_PERSONALIZATION: PersonalizationOptions = {
   strength: 1, decay: 0.9, rate: 0.2, satiation: 1, satiationDecay: 0.6, skipMs: 1_500, longViewMs: 4_000,
 };
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * Plannable candidates kept before the oldest unshown ones are evicted: a plan's cost grows with
+ * the pool, and a feed of pages of 200 reaches this after about 50 pages.
+ */
+export const DEFAULT_MAX_POOL_SIZE = 10_000;
 
 const ONES: Objectives = { cvr: 1, vtr: 1, sdr: 1 };
 const ZEROS: Objectives = { cvr: 0, vtr: 0, sdr: 0 };
 
 function bad(field: string, value: unknown, rule: string): never {
-  throw new SwiperankError('BAD_OPTION', `options.${field} ${rule}, got ${show(value)}`);
+  throw new SwiperankError('BAD_OPTION', `options.${field} ${rule}, got ${show(value)}`,
+    details({ field: `options.${field}`, value }));
 }
 
 function finite(field: string, value: unknown, min = -Infinity, max = Infinity): number {
@@ -30,7 +36,8 @@ function finite(field: string, value: unknown, min = -Infinity, max = Infinity):
 function integer(field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) bad(field, value, 'must be an integer');
   if (value < min || value > max) {
-    throw new SwiperankError('LIMIT_EXCEEDED', `options.${field} must be in [${min}, ${max}], got ${show(value)}`);
+    throw new SwiperankError('LIMIT_EXCEEDED', `options.${field} must be in [${min}, ${max}], got ${show(value)}`,
+      details({ field: `options.${field}`, value }));
   }
   return value;
 }
@@ -38,7 +45,7 @@ function integer(field: string, value: unknown, min: number, max: number): numbe
 function objectives(field: string, value: unknown, fallback: Objectives, min = -Infinity): Objectives {
   if (value === undefined) return { ...fallback };
   if (typeof value !== 'object' || value === null) bad(field, value, 'must be { cvr, vtr, sdr }');
-  const o = value as Partial<Objectives>;
+  const o = object(field, value, OBJECTIVE_KEYS) as Partial<Objectives>;
   return {
     cvr: finite(`${field}.cvr`, o.cvr ?? fallback.cvr, min),
     vtr: finite(`${field}.vtr`, o.vtr ?? fallback.vtr, min),
@@ -46,15 +53,24 @@ function objectives(field: string, value: unknown, fallback: Objectives, min = -
   };
 }
 
-function object(field: string, value: unknown): Record<string, unknown> {
+function object(field: string, value: unknown, known?: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(field, value, 'must be an object');
+  // A misspelt key (`lookahead: { dept: 6 }`) would otherwise be a silent default.
+  for (const key of known ? Object.keys(value) : []) {
+    if (!known!.includes(key)) bad(`${field}.${key}`, (value as Record<string, unknown>)[key], `is not an option (known: ${known!.join(', ')})`);
+  }
   return value as Record<string, unknown>;
 }
+
+const OBJECTIVE_KEYS = ['cvr', 'vtr', 'sdr'];
+const MOC_KEYS = Object.keys(DEFAULT_FUSION);
+const CLASSIC_KEYS = [...MOC_KEYS.filter((k) => k !== 'wSwipe'), 'weights', 'alpha', 'beta'];
 
 function resolveFusion(value: unknown): ResolvedOptions['fusion'] {
   const f = object('fusion', value);
   const kind = f.kind ?? 'moc';
+  object('fusion', value, kind === 'moc' ? MOC_KEYS : CLASSIC_KEYS);
   const reward = {
     wCvr: finite('fusion.wCvr', f.wCvr ?? DEFAULT_FUSION.wCvr),
     wView: finite('fusion.wView', f.wView ?? DEFAULT_FUSION.wView),
@@ -81,7 +97,7 @@ function resolveFusion(value: unknown): ResolvedOptions['fusion'] {
 }
 
 function resolveLookahead(value: unknown): LookaheadOptions {
-  const l = object('lookahead', value);
+  const l = object('lookahead', value, Object.keys(DEFAULT_LOOKAHEAD));
   const depth = integer('lookahead.depth', l.depth ?? DEFAULT_LOOKAHEAD.depth, LIMITS.depth.min, LIMITS.depth.max);
   const beamWidth = integer('lookahead.beamWidth', l.beamWidth ?? DEFAULT_LOOKAHEAD.beamWidth,
     LIMITS.beamWidth.min, LIMITS.beamWidth.max);
@@ -98,7 +114,7 @@ function resolveLookahead(value: unknown): LookaheadOptions {
 
 function resolvePersonalization(value: unknown): PersonalizationOptions | false {
   if (value === false) return false;
-  const p = object('personalization', value);
+  const p = object('personalization', value, Object.keys(DEFAULT_PERSONALIZATION));
   const skipMs = finite('personalization.skipMs', p.skipMs ?? DEFAULT_PERSONALIZATION.skipMs, 0);
   return {
     strength: finite('personalization.strength', p.strength ?? DEFAULT_PERSONALIZATION.strength),
@@ -123,7 +139,7 @@ export function resolveOptions(options: RerankerOptions = {}): ResolvedOptions {
   const backend = resolveBackend(o.backend ?? 'auto');
   let persistence: ResolvedOptions['persistence'] = false;
   if (o.persistence !== undefined && o.persistence !== false) {
-    const name = object('persistence', o.persistence).name;
+    const name = object('persistence', o.persistence, ['name']).name;
     if (typeof name !== 'string' || name.length === 0) bad('persistence.name', name, 'must be a non-empty string');
     persistence = { name };
   }
@@ -135,6 +151,7 @@ export function resolveOptions(options: RerankerOptions = {}): ResolvedOptions {
     personalization: resolvePersonalization(o.personalization),
     persistence,
     timeoutMs: finite('timeoutMs', o.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1),
+    maxPoolSize: integer('maxPoolSize', o.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE, 1, LIMITS.poolSize),
   };
 }
 

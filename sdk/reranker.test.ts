@@ -27,7 +27,8 @@ describe('bad input (docs/MODEL.md#candidates): rejected whole, named, and nothi
     ['infinity', (r) => { r[4]!.pSdr = Infinity; }, 'INVALID_CANDIDATE', /"c4".*pSdr.*Infinity/],
     ['probability above 1', (r) => { r[5]!.pVtr = 1.5; }, 'INVALID_CANDIDATE', /"c5".*pVtr.*\[0, 1\].*1\.5/],
     ['probability below 0', (r) => { r[6]!.pCvr = -0.1; }, 'INVALID_CANDIDATE', /"c6".*pCvr.*-0\.1/],
-    ['zero value', (r) => { r[7]!.value = 0; }, 'INVALID_CANDIDATE', /"c7".*value.*> 0.*got 0/],
+    ['zero value', (r) => { r[7]!.value = 0; }, 'INVALID_CANDIDATE', /"c7".*value.*\(0, 1000000000000\].*got 0/],
+    ['absurd value', (r) => { r[7]!.value = 1e39; }, 'INVALID_CANDIDATE', /"c7".*value.*\(0, 1000000000000\].*got 1e\+39/],
     ['negative value', (r) => { r[7]!.value = -3; }, 'INVALID_CANDIDATE', /"c7".*value.*-3/],
     ['embedding too short', (r) => { r[8]!.embedding = [1, 2]; }, 'INVALID_CANDIDATE', /"c8".*embedding\.length.*3.*got 2/],
     ['NaN in embedding', (r) => { r[8]!.embedding = [1, NaN, 2]; }, 'INVALID_CANDIDATE', /"c8".*embedding\[1\].*NaN/],
@@ -71,20 +72,20 @@ describe('bad input (docs/MODEL.md#candidates): rejected whole, named, and nothi
     expect((await r.info()).poolSize).toBe(20);
   });
 
-  it('a pool past 65,536 candidates is LIMIT_EXCEEDED, and nothing is added', async () => {
-    const r = await createReranker({ backend: 'cpu', worker: false });
+  it('a batch with more candidates than maxPoolSize is LIMIT_EXCEEDED, and nothing is added', async () => {
+    const r = await createReranker({ backend: 'cpu', worker: false, maxPoolSize: 65_536 });
     const n = 65_536;
     const cols = (k: number, prefix: string) => ({
       id: Array.from({ length: k }, (_, i) => `${prefix}${i}`),
       pCvr: new Float64Array(k).fill(0.1), pVtr: new Float64Array(k).fill(0.2), pSdr: new Float64Array(k).fill(0.5),
     });
     expect((await r.ingest(cols(n - 10, 'a'))).added).toBe(n - 10);
-    const error = await rejection(r.ingest(cols(11, 'b')));
+    // Past maxPoolSize the oldest unshown go, instead of the feed stopping.
+    expect(await r.ingest(cols(11, 'b'))).toMatchObject({ added: 11, evicted: 1, poolSize: n });
+    const error = await rejection(r.ingest(cols(n + 1, 'c')));
     expect(error.code).toBe('LIMIT_EXCEEDED');
-    expect(error.message).toMatch(/65537.*65536/);
-    expect((await r.info()).poolSize).toBe(n - 10);
-    expect((await r.ingest(cols(10, 'b'))).poolSize).toBe(n);
-    expect((await rejection(r.ingest(cols(n + 1, 'c')))).code).toBe('LIMIT_EXCEEDED');
+    expect(error.details).toEqual({ field: 'batch.length', value: n + 1 });
+    expect((await r.info()).poolSize).toBe(n);
   });
 
   it.each([
@@ -144,7 +145,7 @@ describe('sessions', () => {
     expect(new Set(shown).size).toBe(30);
     expect(plan.items).toEqual([]);
     const again = await r.ingest(rows);
-    expect(again).toEqual({ added: 0, updated: 0, skippedShown: 30, poolSize: 0 });
+    expect(again).toEqual({ added: 0, updated: 0, skippedShown: 30, evicted: 0, poolSize: 0 });
     expect((await r.plan()).items).toEqual([]);
     expect((await r.info()).shownCount).toBe(30);
   });
@@ -154,7 +155,8 @@ describe('sessions', () => {
     await r.swipe({ id: 'c3', dwellMs: 100 });
     const before = await r.info();
     const error = await rejection(r.feedback({ id: 'c3', dwellMs: 100 }));
-    expect(error.code).toBe('INVALID_CANDIDATE');
+    expect(error.code).toBe('ALREADY_SHOWN');
+    expect(error.details).toEqual({ id: 'c3', field: 'feedback.id', value: 'c3' });
     expect(error.message).toMatch(/"c3".*already reported/);
     expect(await r.info()).toEqual(before);
     await r.feedback({ id: 'pinned-ad', dwellMs: 900 });
@@ -166,7 +168,7 @@ describe('sessions', () => {
     const r = await createReranker({ backend: 'cpu', worker: false, lookahead: { depth: 1, shortlist: 1 } });
     await r.ingest([{ id: 'a', pCvr: 0.1, pVtr: 0.1, pSdr: 0.5 }, { id: 'b', pCvr: 0.2, pVtr: 0.2, pSdr: 0.5 }]);
     expect((await r.plan()).items[0]!.id).toBe('b');
-    expect(await r.ingest([{ id: 'a', pCvr: 0.9, pVtr: 0.9, pSdr: 0.5 }])).toEqual({ added: 0, updated: 1, skippedShown: 0, poolSize: 2 });
+    expect(await r.ingest([{ id: 'a', pCvr: 0.9, pVtr: 0.9, pSdr: 0.5 }])).toEqual({ added: 0, updated: 1, skippedShown: 0, evicted: 0, poolSize: 2 });
     expect((await r.plan()).items[0]!.id).toBe('a');
   });
 

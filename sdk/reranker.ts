@@ -1,19 +1,38 @@
 import { transfer, wrap, type Remote } from 'comlink';
-import { SwiperankError } from './errors.js';
-import { LIMITS } from './limits.js';
-import { resolveOptions, type TunableOptions } from './options.js';
-import type { SessionSnapshot } from './persistence.js';
-import type { CandidateBatch, CandidateColumns, Feedback, Info, IngestResult, Plan, RerankerOptions } from './types.js';
-import type { FeedbackReply, Outcome, WorkerApi } from './worker/protocol.js';
+import { SwiperankError, show } from './errors.js';
+import type { SessionRestore, SessionState } from './model/session.js';
+import { reconfigure, resolveOptions, type TunableOptions } from './options.js';
+import type {
+  CandidateBatch, CandidateColumns, Feedback, Info, IngestResult, Plan, RemoveResult, ResetOptions, RerankerOptions,
+  ResolvedOptions,
+} from './types.js';
+import type { Outcome, WorkerApi } from './worker/protocol.js';
 import { startWorker, type BundledWorker } from './worker/start.js';
 
 /** A reranker: every call is served in call order, in the worker when there is one. */
 export interface Reranker {
-  /** Adds or updates server-sent candidates; a bad batch rejects whole and changes nothing. */
-  ingest(batch: CandidateBatch): Promise<IngestResult>;
-  /** Plans the next slots; `items[0]` is the item to show now. Never returns a stale plan. */
+  /**
+   * Adds or updates server-sent candidates; a bad batch rejects whole and changes nothing.
+   * Typed-array columns are copied; `{ transfer: true }` moves them to the worker instead
+   * (faster for big batches; they are detached afterwards, even if the batch is rejected).
+   */
+  ingest(batch: CandidateBatch, options?: { transfer?: boolean }): Promise<IngestResult>;
+  /** Takes unshown candidates out of the pool (sold out, withdrawn); unknown ids are ignored. */
+  remove(ids: string[]): Promise<RemoveResult>;
+  /**
+   * Empties the pool and starts over: the interest state is dropped unless `keepInterest`,
+   * the shown ids are kept unless `keepShown: false`.
+   */
+  reset(keep?: ResetOptions): Promise<void>;
+  /**
+   * Plans the next slots; `items[0]` is the item to show now, and `items` is empty when
+   * nothing can be planned. Reflects every state change asked for before it was answered.
+   */
   plan(): Promise<Plan>;
-  /** Reports what happened to the item just shown, and replans. */
+  /**
+   * Reports what happened to the item just shown, and replans. If it rejects, calling it again
+   * with the same feedback is safe: a feedback already recorded is not recorded twice.
+   */
   swipe(feedback: Feedback): Promise<Plan>;
   /** Reports what happened to the item just shown, without replanning. */
   feedback(feedback: Feedback): Promise<void>;
@@ -32,39 +51,52 @@ export interface Reranker {
 
 interface Connection {
   api: WorkerApi | Remote<WorkerApi>;
-  /** Rejects when the worker dies or errors. */
-  failed: Promise<never>;
+  /** Runs on the page, not in a worker. */
+  inline: boolean;
+  /**
+   * Calls waiting on this connection, rejected when the worker dies or errors. A set, not one
+   * shared promise: a reaction added per call to a promise that never settles is never freed.
+   */
+  waiting: Set<(e: Error) => void>;
+  /** Why the worker died, once it has. */
+  failure: Error | null;
   terminate(): void;
 }
 
-type Method = keyof WorkerApi;
-
 const TYPED_COLUMNS = ['pCvr', 'pVtr', 'pSdr', 'value', 'category', 'embedding'] as const;
+
+/** Worker losses in a row (failed starts included) after which the feed runs inline on the CPU. */
+const MAX_LOSSES = 3;
+/** Wait before restart `n` (1-based): 50 ms, 100 ms, 200 ms, ... at most 2 s. */
+const backoffMs = (losses: number) => Math.min(2_000, 50 * 2 ** (losses - 1));
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 function unwrap<T>(o: Outcome<T>): T {
   if (o.ok) return o.value;
   if (o.code === 'INTERNAL') throw new Error(o.message);
-  throw new SwiperankError(o.code, o.message);
+  throw new SwiperankError(o.code, o.message, o.details ?? {});
 }
 
-/** Typed-array columns move to the worker; the page keeps a copy to refill a restarted worker. */
-function forTransfer(batch: CandidateBatch): { send: CandidateBatch; keep: CandidateBatch; buffers: ArrayBuffer[] } {
-  if (Array.isArray(batch) || batch === null || typeof batch !== 'object') return { send: batch, keep: batch, buffers: [] };
-  const keep = { ...batch } as Record<string, unknown>;
+/** The whole-buffer typed-array columns of `batch`, which `{ transfer: true }` moves. */
+function transferables(batch: CandidateBatch): ArrayBuffer[] {
+  if (Array.isArray(batch) || batch === null || typeof batch !== 'object') return [];
   const buffers: ArrayBuffer[] = [];
   for (const name of TYPED_COLUMNS) {
     const col = (batch as CandidateColumns)[name];
     if (!ArrayBuffer.isView(col) || !(col.buffer instanceof ArrayBuffer)) continue;
-    keep[name] = col.slice();
     if (col.byteOffset === 0 && col.byteLength === col.buffer.byteLength && !buffers.includes(col.buffer)) {
       buffers.push(col.buffer);
     }
   }
-  return { send: batch, keep: keep as unknown as CandidateBatch, buffers };
+  return buffers;
 }
 
-function batchLength(batch: CandidateBatch): number {
-  return Array.isArray(batch) ? batch.length : (batch as CandidateColumns).id?.length ?? 0;
+function restoreBuffers(r: SessionRestore): ArrayBuffer[] {
+  const { session: s, pool: p } = r;
+  const views = [s.interest, s.shown, p.pCvr, p.pVtr, p.pSdr, p.value, p.category, p.hasCategory, p.embedding];
+  if (s.last) views.push(s.last.embedding);
+  return views.map((v) => v.buffer as ArrayBuffer);
 }
 
 class RerankerClient implements Reranker {
@@ -74,17 +106,34 @@ class RerankerClient implements Reranker {
   private mutations = 0;
   private disposed = false;
   private unwatch = (): void => {};
-  /** What a restarted worker is given back: the interest state, shown ids and candidates. */
-  private mirror: { interest: number[]; last: SessionSnapshot['last']; shown: Set<string>; batches: CandidateBatch[]; rows: number };
+  /**
+   * The page's copy of the worker's session, fed every call the worker accepted, so a
+   * restarted worker gets back exactly the pool and shown ids the dead one had. Typed
+   * columns bounded by `maxPoolSize`; no references to the caller's objects.
+   */
+  private mirror: SessionState | null = null;
+  private resolved: ResolvedOptions;
+  /** Worker losses in a row; reset by the first call a worker answers. */
+  private losses = 0;
+  private lastLoss = '';
+  private retryAt = 0;
+  /** Why the feed runs inline on the CPU, once the worker kept failing. */
+  private inlineFallback: string | null = null;
+  /** A swipe whose feedback was recorded but whose plan failed: its retry only replans. */
+  private unplannedSwipe: string | null = null;
+  private lowFired = false;
 
   constructor(
     private readonly options: RerankerOptions,
     private readonly useWorker: boolean,
-    private readonly timeoutMs: number,
-    private readonly embeddingDim: number,
+    resolved: ResolvedOptions,
     private readonly bundled: BundledWorker,
   ) {
-    this.mirror = { interest: new Array<number>(embeddingDim).fill(0), last: null, shown: new Set(), batches: [], rows: 0 };
+    this.resolved = resolved;
+  }
+
+  private get timeoutMs(): number {
+    return this.resolved.timeoutMs;
   }
 
   /** Starting compiles GPU pipelines, slow on software adapters: it gets more time than a call. */
@@ -93,61 +142,103 @@ class RerankerClient implements Reranker {
   }
 
   async start(): Promise<void> {
-    await this.connect(null);
+    // Loaded apart: only a page with a worker keeps a copy, and the entry stays small.
+    if (this.useWorker) this.mirror = new (await import('./model/session.js')).SessionState(this.resolved.embeddingDim);
+    await this.connect(null, !this.useWorker);
   }
 
-  private async connect(restore: SessionSnapshot | null): Promise<Connection> {
+  /** Starts an engine, in a worker or inline; a start that fails leaves no worker behind. */
+  private async connect(restore: SessionRestore | null, inline: boolean): Promise<Connection> {
     let connection: Connection;
-    if (this.useWorker) {
+    let init: Promise<Outcome<Info>>;
+    if (!inline) {
       const { worker, failed } = await startWorker(this.options, this.bundled);
-      connection = { api: wrap<WorkerApi>(worker), failed, terminate: () => worker.terminate() };
-      const { workerUrl: _u, createWorker: _c, ...cloneable } = this.options;
-      this.connection = connection;
-      await this.guard(connection, connection.api.init(cloneable, restore), this.startTimeoutMs);
+      // One reaction per worker, handed on to the calls waiting at the time.
+      failed.catch((e: Error) => {
+        connection.failure ??= e;
+        for (const reject of connection.waiting) reject(e);
+      });
+      connection = { api: wrap<WorkerApi>(worker), inline, waiting: new Set(), failure: null, terminate: () => worker.terminate() };
+      const { workerUrl: _u, createWorker: _c, lowWater: _l, ...cloneable } = this.options;
+      init = connection.api.init(cloneable, restore && transfer(restore, restoreBuffers(restore)));
     } else {
       const { serveEngine } = await import('./worker/serve.js');
       const api = serveEngine({ inWorker: false });
-      connection = { api, failed: new Promise<never>(() => {}), terminate: () => {} };
-      this.connection = connection;
-      await this.guard(connection, api.init(this.options, restore), this.startTimeoutMs);
+      connection = { api, inline, waiting: new Set(), failure: null, terminate: () => {} };
+      const options = this.inlineFallback ? { ...this.options, backend: 'cpu' as const } : this.options;
+      init = api.init(options, restore);
     }
+    try {
+      await this.guard(connection, init, this.startTimeoutMs);
+    } catch (e) {
+      connection.terminate();
+      throw e;
+    }
+    this.connection = connection;
     return connection;
   }
 
-  /** Restarts a dead worker with the mirrored session and candidates. */
-  private async reconnect(): Promise<Connection> {
-    const m = this.mirror;
-    const restore: SessionSnapshot = {
-      version: 1, embeddingDim: this.embeddingDim, interest: m.interest, shownIds: Array.from(m.shown), last: m.last,
-    };
-    const connection = await this.connect(restore);
-    for (const batch of m.batches) {
-      // Copies again: the kept batch must survive another restart.
-      await this.guard(connection, connection.api.ingest(forTransfer(batch).keep));
+  /**
+   * The live engine, restarting a dead worker from the page's copy first. The restart runs
+   * outside the call's timeout, after a backoff; after MAX_LOSSES losses in a row the feed
+   * moves inline on the CPU for good.
+   */
+  private async live(): Promise<Connection> {
+    if (this.connection) return this.connection;
+    const wait = this.retryAt - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (this.losses >= MAX_LOSSES && !this.inlineFallback) {
+      this.inlineFallback = `the worker failed ${this.losses} times in a row (last: ${this.lastLoss}); running inline on the CPU`;
     }
-    return connection;
+    const restore = this.mirror && { session: this.mirror.snapshot(), pool: this.mirror.plannable() };
+    try {
+      return await this.connect(restore, !this.useWorker || this.inlineFallback !== null);
+    } catch (e) {
+      this.noteLoss(e);
+      throw e;
+    }
   }
 
-  private async guard<T>(connection: Connection, call: Promise<Outcome<T>>, timeoutMs = this.timeoutMs): Promise<T> {
+  private noteLoss(e: unknown): void {
+    this.losses++;
+    this.lastLoss = e instanceof Error ? e.message : String(e);
+    this.retryAt = now() + backoffMs(this.losses);
+  }
+
+  /** Waits for a call's outcome, at most `timeoutMs`; a dead or silent worker is dropped. */
+  private async settle<T>(connection: Connection, call: Promise<Outcome<T>>, timeoutMs = this.timeoutMs): Promise<Outcome<T>> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    let stop!: (e: Error) => void;
+    const stopped = new Promise<never>((_, reject) => {
+      stop = reject;
+      if (connection.failure) reject(connection.failure);
+      connection.waiting.add(reject);
       timer = setTimeout(() => reject(new SwiperankError('TIMEOUT',
-        `the reranker did not answer within ${timeoutMs} ms (timeoutMs)`)), timeoutMs);
+        `the reranker did not answer within ${timeoutMs} ms (timeoutMs)`, { field: 'options.timeoutMs', value: timeoutMs })), timeoutMs);
     });
     try {
-      return unwrap(await Promise.race([call, connection.failed, timeout]));
+      const outcome = await Promise.race([call, stopped]);
+      if (connection === this.connection) this.losses = 0;
+      return outcome;
     } catch (e) {
       const code = (e as SwiperankError).code;
-      if (code === 'WORKER_FAILED' || (code === 'TIMEOUT' && this.useWorker)) this.drop(connection);
+      if (code === 'WORKER_FAILED' || (code === 'TIMEOUT' && !connection.inline)) this.drop(connection, e);
       throw e;
     } finally {
       clearTimeout(timer);
+      connection.waiting.delete(stop);
     }
   }
 
-  private drop(connection: Connection): void {
+  private async guard<T>(connection: Connection, call: Promise<Outcome<T>>, timeoutMs = this.timeoutMs): Promise<T> {
+    return unwrap(await this.settle(connection, call, timeoutMs));
+  }
+
+  private drop(connection: Connection, why: unknown): void {
     connection.terminate();
-    if (this.connection === connection) this.connection = null;
+    if (this.connection !== connection) return;
+    this.connection = null;
+    this.noteLoss(why);
   }
 
   /** Runs `call` after every earlier call has settled. */
@@ -156,71 +247,106 @@ class RerankerClient implements Reranker {
     if (mutation) this.mutations++;
     const run = async () => {
       if (this.disposed) throw new SwiperankError('DISPOSED', 'this reranker was disposed');
-      const connection = this.connection ?? await this.reconnect();
-      return call(connection);
+      return call(await this.live());
     };
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => {});
     return result;
   }
 
-  ingest(batch: CandidateBatch): Promise<IngestResult> {
+  ingest(batch: CandidateBatch, { transfer: move = false }: { transfer?: boolean } = {}): Promise<IngestResult> {
     return this.enqueue(true, async (c) => {
-      const { send, keep, buffers } = this.useWorker ? forTransfer(batch) : { send: batch, keep: batch, buffers: [] };
-      const result = await this.guard(c, c.api.ingest(buffers.length ? transfer(send, buffers) : send));
-      this.remember(keep);
+      // Validated here too: the page's copy needs the columns, and a bad batch fails without a round trip.
+      const columns = this.mirror && this.mirror.validate(batch);
+      const buffers = move && !c.inline ? transferables(batch) : [];
+      const result = await this.guard(c, c.api.ingest(buffers.length ? transfer(batch, buffers) : batch));
+      if (columns) this.mirror!.ingest(columns, this.resolved.maxPoolSize);
+      this.unplannedSwipe = null;
+      if (result.poolSize >= (this.options.lowWater?.below ?? 0)) this.lowFired = false;
       return result;
     });
   }
 
-  private remember(batch: CandidateBatch): void {
-    const m = this.mirror;
-    m.batches.push(batch);
-    m.rows += batchLength(batch);
-    while (m.rows > 2 * LIMITS.poolSize && m.batches.length > 1) m.rows -= batchLength(m.batches.shift()!);
+  remove(ids: string[]): Promise<RemoveResult> {
+    return this.enqueue(true, async (c) => {
+      const result = await this.guard(c, c.api.remove(ids));
+      this.mirror?.remove(ids);
+      return result;
+    });
   }
 
-  private noteFeedback(id: string, state: FeedbackReply): void {
-    const m = this.mirror;
-    m.interest = state.interest;
-    m.last = state.last;
-    m.shown.delete(id);
-    m.shown.add(id);
-    if (m.shown.size > LIMITS.shownIds) m.shown.delete(m.shown.values().next().value!);
+  reset(keep: ResetOptions = {}): Promise<void> {
+    return this.enqueue(true, async (c) => {
+      checkReset(keep);
+      await this.guard(c, c.api.reset(keep));
+      this.mirror?.reset(keep);
+      this.unplannedSwipe = null;
+      this.lowFired = false;
+    });
   }
 
-  /** A plan is returned only if no state change was asked for after it; otherwise it is redone. */
+  /** A plan made stale by a later state change is redone once, after it: a stream of feedback cannot starve it. */
   private current(seen: number, plan: Plan): Promise<Plan> | Plan {
-    return this.mutations === seen ? plan : this.plan();
+    return this.mutations === seen ? plan : this.enqueue(false, (c) => this.guard(c, c.api.plan()));
   }
+
+  /** Tells the page, once, that the pool runs low. */
+  private readonly deliver = (plan: Plan): Plan => {
+    const low = this.options.lowWater;
+    if (low && plan.poolSize < low.below && !this.lowFired) {
+      this.lowFired = true;
+      queueMicrotask(() => low.onLow(plan.poolSize));
+    }
+    return plan;
+  };
 
   plan(): Promise<Plan> {
     const seen = this.mutations;
-    return this.enqueue(false, (c) => this.guard(c, c.api.plan())).then((p) => this.current(seen, p));
+    return this.enqueue(false, (c) => this.guard(c, c.api.plan())).then((p) => this.current(seen, p)).then(this.deliver);
   }
 
   swipe(feedback: Feedback): Promise<Plan> {
     const promise = this.enqueue(true, async (c) => {
-      const { state, ...plan } = await this.guard(c, c.api.swipe(feedback));
-      this.noteFeedback(feedback.id, state);
-      return plan;
+      if (this.unplannedSwipe !== null && feedback?.id === this.unplannedSwipe) {
+        const plan = await this.guard(c, c.api.plan());
+        this.unplannedSwipe = null;
+        return plan;
+      }
+      let outcome: Outcome<Plan>;
+      try {
+        outcome = await this.settle(c, c.api.swipe(feedback));
+      } catch (e) {
+        // Inline, the feedback is recorded before the plan starts; a worker that timed out is gone with it.
+        if (c.inline && (e as SwiperankError).code === 'TIMEOUT') this.unplannedSwipe = feedback.id;
+        throw e;
+      }
+      const recorded = outcome.ok || outcome.recorded === true;
+      if (recorded) this.mirror?.feedback(feedback, this.resolved.personalization);
+      this.unplannedSwipe = recorded && !outcome.ok ? feedback.id : null;
+      return unwrap(outcome);
     });
     const seen = this.mutations;
-    return promise.then((p) => this.current(seen, p));
+    return promise.then((p) => this.current(seen, p)).then(this.deliver);
   }
 
   feedback(feedback: Feedback): Promise<void> {
     return this.enqueue(true, async (c) => {
-      this.noteFeedback(feedback.id, await this.guard(c, c.api.feedback(feedback)));
+      await this.guard(c, c.api.feedback(feedback));
+      this.mirror?.feedback(feedback, this.resolved.personalization);
+      this.unplannedSwipe = null;
     });
   }
 
   configure(patch: TunableOptions): Promise<void> {
-    return this.enqueue(true, (c) => this.guard(c, c.api.configure(patch)));
+    return this.enqueue(true, async (c) => {
+      await this.guard(c, c.api.configure(patch));
+      this.resolved = reconfigure(this.resolved, patch);
+    });
   }
 
-  info(): Promise<Info> {
-    return this.enqueue(false, (c) => this.guard(c, c.api.info()));
+  async info(): Promise<Info> {
+    const info = await this.enqueue(false, (c) => this.guard(c, c.api.info()));
+    return this.inlineFallback ? { ...info, fallbackReason: this.inlineFallback } : info;
   }
 
   flush(): Promise<void> {
@@ -266,6 +392,27 @@ class RerankerClient implements Reranker {
   }
 }
 
+function checkReset(keep: unknown): void {
+  const bad = (field: string, value: unknown, rule: string): never => {
+    throw new SwiperankError('BAD_OPTION', `reset(): ${field} ${rule}, got ${show(value)}`, { field, value: typeof value === 'boolean' ? value : show(value) });
+  };
+  if (typeof keep !== 'object' || keep === null) bad('keep', keep, 'must be { keepInterest?, keepShown? }');
+  for (const [key, value] of Object.entries(keep as object)) {
+    if (key !== 'keepInterest' && key !== 'keepShown') bad(key, value, 'is not an option (known: keepInterest, keepShown)');
+    if (value !== undefined && typeof value !== 'boolean') bad(key, value, 'must be a boolean');
+  }
+}
+
+function checkLowWater(low: unknown): void {
+  if (low === undefined) return;
+  const l = low as { below?: unknown; onLow?: unknown };
+  if (typeof low !== 'object' || low === null || typeof l.onLow !== 'function'
+    || typeof l.below !== 'number' || !Number.isInteger(l.below) || l.below < 0) {
+    throw new SwiperankError('BAD_OPTION', `options.lowWater must be { below: integer >= 0, onLow: function }, got ${show(low)}`,
+      { field: 'options.lowWater', value: show(low) });
+  }
+}
+
 /**
  * Creates a reranker. Every option has a default; bad options reject with BAD_OPTION or
  * LIMIT_EXCEEDED naming the field. Runs in a Web Worker where one exists: the host's
@@ -273,6 +420,7 @@ class RerankerClient implements Reranker {
  */
 export async function createReranker(options: RerankerOptions = {}, bundled: BundledWorker = null): Promise<Reranker> {
   const resolved = resolveOptions(options);
+  checkLowWater(options.lowWater);
   if (options.worker !== undefined && typeof options.worker !== 'boolean') {
     throw new SwiperankError('BAD_OPTION', `options.worker must be a boolean, got ${String(options.worker)}`);
   }
@@ -280,7 +428,7 @@ export async function createReranker(options: RerankerOptions = {}, bundled: Bun
   if (useWorker && typeof Worker === 'undefined') {
     throw new SwiperankError('BAD_OPTION', 'options.worker is true, but this environment has no Worker');
   }
-  const client = new RerankerClient(options, useWorker, resolved.timeoutMs, resolved.embeddingDim, bundled);
+  const client = new RerankerClient(options, useWorker, resolved, bundled);
   await client.start();
   if (resolved.persistence) client.watchPageLifecycle();
   return client;

@@ -40,6 +40,21 @@ export interface IngestResult {
   skippedShown: number;
   /** Candidates in the pool that can still be planned. */
   poolSize: number;
+  /** The oldest unshown candidates dropped to stay within `maxPoolSize`. */
+  evicted: number;
+}
+
+export interface RemoveResult {
+  /** Ids that were in the pool, unshown, and are gone now. */
+  removed: number;
+  poolSize: number;
+}
+
+export interface ResetOptions {
+  /** Keep the interest state learnt so far (default false: start neutral). */
+  keepInterest?: boolean;
+  /** Keep the shown ids (default true: a reset feed still never repeats an item). */
+  keepShown?: boolean;
 }
 
 /** What happened to the item just shown. */
@@ -66,8 +81,13 @@ export interface PlanItem {
 }
 
 export interface Plan {
-  /** `items[0]` is the item to show now. */
+  /**
+   * `items[0]` is the item to show now. Empty when nothing can be planned (every candidate
+   * shown, removed or evicted): ingest the next page, then `plan()` again.
+   */
   items: PlanItem[];
+  /** Candidates that can still be planned, this plan's included: fetch the next page when it runs low. */
+  poolSize: number;
   /** Expected session value of the plan, tail term included. */
   value: number;
   backend: BackendKind;
@@ -224,6 +244,16 @@ export interface RerankerOptions {
   workerUrl?: string | URL;
   createWorker?: () => Worker;
   timeoutMs?: number;
+  /**
+   * Plannable candidates kept (default 10,000, at most 65,536). Past it, `ingest` evicts the
+   * oldest unshown candidates (by first arrival) that the batch does not update.
+   */
+  maxPoolSize?: number;
+  /**
+   * Calls `onLow(poolSize)` once when a plan leaves fewer than `below` plannable candidates,
+   * and again only after an ingest lifts the pool back to `below` or more. Runs on the page.
+   */
+  lowWater?: { below: number; onLow: (poolSize: number) => void };
 }
 
 /** Options with every default filled in; what the engine runs on. */
@@ -235,6 +265,7 @@ export interface ResolvedOptions {
   personalization: PersonalizationOptions | false;
   persistence: { name: string } | false;
   timeoutMs: number;
+  maxPoolSize: number;
 }
 
 /**

@@ -122,6 +122,8 @@ export function rerankerOptions(cell: CellSpec, backend: BackendMode): RerankerO
     personalization: { satiation: 0 },
     lookahead: { shortlist: cell.shortlist, beamWidth: cell.beamWidth, depth: cell.depth, tail: BENCH_SESSION_VALUE },
     timeoutMs: 120_000,
+    // The cell's whole pool is planned over; the default maxPoolSize would evict most of a 65,536 pool.
+    maxPoolSize: Math.max(cell.pool, 1),
   };
 }
 

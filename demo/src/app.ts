@@ -10,7 +10,7 @@ import { defaultSettings, STRATEGIES, tunable, type DemoSettings } from './setti
 export const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The SDK already has this id as shown (a report that got through before, e.g. before a reload). */
-const alreadyShown = (e: unknown) => isSwiperankError(e) && e.code === 'INVALID_CANDIDATE' && /already reported as shown/.test(e.message);
+const alreadyShown = (e: unknown) => isSwiperankError(e) && e.code === 'ALREADY_SHOWN';
 
 /** What the panel says under a plan, by where it came from. */
 const NOTES = {

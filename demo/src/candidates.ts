@@ -56,18 +56,12 @@ export function candidateProblem(value: unknown, embeddingDim: number): string |
   return null;
 }
 
-/** `candidate "sku-9" (row 4): ...` or `candidate at row 4: ...`, as the SDK names a bad row. */
-const SDK_ROW = /^candidate (?:("(?:[^"\\]|\\.)*") \(row (\d+)\)|at row (\d+)): /;
-
 /** The batch row a rejection names, if the SDK rejected one row of it (a rejected batch changes nothing). */
 function rejectedRow(e: unknown, batch: WireCandidate[]): { index: number; reason: string } | null {
   if (!isSwiperankError(e) || (e.code !== 'INVALID_CANDIDATE' && e.code !== 'DUPLICATE_ID')) return null;
-  const match = SDK_ROW.exec(e.message);
-  if (!match) return null;
-  const index = Number(match[2] ?? match[3]);
-  if (!Number.isInteger(index) || index < 0 || index >= batch.length) return null;
-  if (match[1] !== undefined && match[1] !== JSON.stringify(batch[index]!.id)) return null;
-  return { index, reason: e.message.slice(match[0].length) };
+  const index = e.details.row;
+  if (index === undefined || !Number.isInteger(index) || index < 0 || index >= batch.length) return null;
+  return { index, reason: e.message };
 }
 
 /** Pages of one session from the candidate server, in the order the server ranked them. */

@@ -25,6 +25,7 @@ export class CandidatePool {
   value = new Float64Array(0);
   category = new Uint32Array(0);
   hasCategory = new Uint8Array(0);
+  /** 1 where a slot can no longer be planned: shown, removed or evicted (dropped at compaction). */
   shown = new Uint8Array(0);
   /** `capacity * dim`, row-major, L2-normalised or zero. */
   embedding = new Float64Array(0);
@@ -40,10 +41,11 @@ export class CandidatePool {
   }
 
   /**
-   * Counts what applying `batch` would do, and throws LIMIT_EXCEEDED before anything
-   * changes if the eligible pool would pass its limit. `isShown` filters ids shown earlier.
+   * Counts what applying `batch` would do, and throws LIMIT_EXCEEDED before anything changes
+   * if the batch alone holds more plannable candidates than `maxPoolSize`. `isShown` filters
+   * ids shown earlier. `evicted`: the oldest unshown candidates that make room for the new ones.
    */
-  preview(batch: CandidateBatchColumns, isShown: (id: string) => boolean) {
+  preview(batch: CandidateBatchColumns, isShown: (id: string) => boolean, maxPoolSize: number = LIMITS.poolSize) {
     let added = 0, updated = 0, skippedShown = 0;
     for (const id of batch.ids) {
       const at = this.index.get(id);
@@ -51,16 +53,22 @@ export class CandidatePool {
       else if (at !== undefined || isShown(id)) skippedShown++;
       else added++;
     }
-    if (this.eligibleCount + added > LIMITS.poolSize) {
+    if (added + updated > maxPoolSize) {
       throw new SwiperankError('LIMIT_EXCEEDED',
-        `ingest would make the pool ${this.eligibleCount + added} candidates; the limit is ${LIMITS.poolSize}`);
+        `the batch holds ${added + updated} candidates that can be planned; maxPoolSize is ${maxPoolSize}`,
+        { field: 'maxPoolSize', value: added + updated });
     }
-    return { added, updated, skippedShown };
+    const evicted = Math.max(0, this.eligibleCount + added - maxPoolSize);
+    return { added, updated, skippedShown, evicted };
   }
 
-  /** Adds new ids and replaces the fields of known ones; shown ids are left alone. */
-  apply(batch: CandidateBatchColumns, isShown: (id: string) => boolean): void {
-    const { added } = this.preview(batch, isShown);
+  /**
+   * Adds new ids and replaces the fields of known ones; shown ids are left alone. Past
+   * `maxPoolSize`, the oldest unshown candidates the batch does not update are evicted first.
+   */
+  apply(batch: CandidateBatchColumns, isShown: (id: string) => boolean, maxPoolSize: number = LIMITS.poolSize): void {
+    const { added, evicted } = this.preview(batch, isShown, maxPoolSize);
+    if (evicted > 0) this.evictOldest(evicted, new Set(batch.ids));
     if (this.size + added > this.capacity) this.compact();
     if (this.size + added > this.capacity) this.grow(Math.max(this.capacity * 2, this.size + added));
     const dim = this.dim;
@@ -87,6 +95,40 @@ export class CandidatePool {
     this.version++;
   }
 
+  /** Drops the `count` oldest unshown candidates whose ids are not in `keep`. */
+  private evictOldest(count: number, keep: ReadonlySet<string>): void {
+    for (let r = 0; r < this.size && count > 0; r++) {
+      if (this.shown[r] || keep.has(this.ids[r]!)) continue;
+      this.drop(r);
+      count--;
+    }
+  }
+
+  /** Takes an unshown candidate out of the pool; its id may be ingested again later. */
+  remove(id: string): boolean {
+    const at = this.index.get(id);
+    if (at === undefined || this.shown[at]) return false;
+    this.drop(at);
+    return true;
+  }
+
+  private drop(at: number): void {
+    this.index.delete(this.ids[at]!);
+    this.shown[at] = 1;
+    this.eligibleCount--;
+    this.shownVersion++;
+  }
+
+  /** Empties the pool (capacity is kept). */
+  clear(): void {
+    this.index.clear();
+    this.ids.length = 0;
+    this.size = 0;
+    this.eligibleCount = 0;
+    this.version++;
+    this.shownVersion++;
+  }
+
   /** Marks a candidate shown: it is never planned again. */
   markShown(at: number): void {
     if (this.shown[at]) return;
@@ -103,7 +145,8 @@ export class CandidatePool {
     for (let r = 0; r < this.size; r++) {
       const id = this.ids[r]!;
       if (this.shown[r]) {
-        this.index.delete(id);
+        // A removed id may already be back at a later slot: only this slot's entry goes.
+        if (this.index.get(id) === r) this.index.delete(id);
         continue;
       }
       if (w !== r) {

@@ -1,4 +1,4 @@
-import { SwiperankError, show } from '../errors.js';
+import { details, SwiperankError, show } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { CandidateBatch, CandidateColumns, CandidateRow } from '../types.js';
 
@@ -22,7 +22,12 @@ function where(id: unknown, row: number): string {
 }
 
 function invalid(id: unknown, row: number, field: string, value: unknown, rule: string): never {
-  throw new SwiperankError('INVALID_CANDIDATE', `${where(id, row)}: ${field} ${rule}, got ${show(value)}`);
+  throw new SwiperankError('INVALID_CANDIDATE', `${where(id, row)}: ${field} ${rule}, got ${show(value)}`,
+    details({ id: typeof id === 'string' ? id : undefined, row, field, value }));
+}
+
+function badColumn(field: string, value: unknown, message: string): never {
+  throw new SwiperankError('INVALID_CANDIDATE', message, details({ field, value }));
 }
 
 function probability(id: string, row: number, field: string, v: unknown): number {
@@ -53,7 +58,8 @@ function put(
 ): void {
   if (typeof id !== 'string' || id.length === 0) invalid(id, row, 'id', id, 'must be a non-empty string');
   if (seen.has(id)) {
-    throw new SwiperankError('DUPLICATE_ID', `${where(id, row)}: id ${show(id)} appears more than once in the batch`);
+    throw new SwiperankError('DUPLICATE_ID', `${where(id, row)}: id ${show(id)} appears more than once in the batch`,
+      details({ id, row, field: 'id', value: id }));
   }
   seen.add(id);
   out.ids[row] = id;
@@ -62,7 +68,8 @@ function put(
   out.pSdr[row] = probability(id, row, 'pSdr', pSdr);
   if (value !== undefined) {
     if (typeof value !== 'number' || !Number.isFinite(value)) invalid(id, row, 'value', value, 'must be a finite number');
-    if (value <= 0) invalid(id, row, 'value', value, 'must be > 0');
+    // value^gamma must stay finite in float32 on the GPU for any sane gamma: prices fit easily.
+    if (value <= 0 || value > LIMITS.maxValue) invalid(id, row, 'value', value, `must be in (0, ${LIMITS.maxValue}]`);
     out.value[row] = value;
   }
   if (category !== undefined) {
@@ -73,17 +80,24 @@ function put(
     out.hasCategory[row] = 1;
   }
   if (embedding !== undefined) {
-    let norm2 = 0;
     const base = row * dim;
+    let largest = 0;
     for (let k = 0; k < dim; k++) {
       const x = embedding[embeddingOffset + k];
       if (typeof x !== 'number' || !Number.isFinite(x)) {
         invalid(id, row, `embedding[${k}]`, x, 'must be a finite number');
       }
       out.embedding[base + k] = x;
-      norm2 += x * x;
+      largest = Math.max(largest, Math.abs(x));
     }
-    if (norm2 > 0) {
+    // Scaled by the largest entry first, so 1e300 does not overflow the sum of squares, nor 1e-300 underflow it.
+    if (largest > 0) {
+      let norm2 = 0;
+      for (let k = 0; k < dim; k++) {
+        const x = out.embedding[base + k]! / largest;
+        out.embedding[base + k] = x;
+        norm2 += x * x;
+      }
       const inv = 1 / Math.sqrt(norm2);
       for (let k = 0; k < dim; k++) out.embedding[base + k]! *= inv;
     }
@@ -92,7 +106,8 @@ function put(
 
 function checkCount(n: number): void {
   if (n > LIMITS.poolSize) {
-    throw new SwiperankError('LIMIT_EXCEEDED', `batch has ${n} candidates; the pool holds at most ${LIMITS.poolSize}`);
+    throw new SwiperankError('LIMIT_EXCEEDED', `batch has ${n} candidates; the pool holds at most ${LIMITS.poolSize}`,
+      { field: 'batch.length', value: n });
   }
 }
 
@@ -117,11 +132,11 @@ function validateRows(rows: CandidateRow[], dim: number): CandidateBatchColumns 
 
 function column(name: string, c: unknown, n: number, perRow = 1): ArrayLike<unknown> {
   if (c === null || typeof c !== 'object' || typeof (c as ArrayLike<unknown>).length !== 'number') {
-    throw new SwiperankError('INVALID_CANDIDATE', `columns.${name} must be an array or typed array, got ${show(c)}`);
+    badColumn(`columns.${name}`, c, `columns.${name} must be an array or typed array, got ${show(c)}`);
   }
   const len = (c as ArrayLike<unknown>).length;
   if (len !== n * perRow) {
-    throw new SwiperankError('INVALID_CANDIDATE',
+    badColumn(`columns.${name}.length`, len,
       `columns.${name} has length ${len}, expected ${n * perRow}${perRow > 1 ? ` (${n} ids x embeddingDim ${perRow})` : ` (one per id)`}`);
   }
   return c as ArrayLike<unknown>;
@@ -129,7 +144,7 @@ function column(name: string, c: unknown, n: number, perRow = 1): ArrayLike<unkn
 
 function validateColumns(cols: CandidateColumns, dim: number): CandidateBatchColumns {
   if (!Array.isArray(cols.id)) {
-    throw new SwiperankError('INVALID_CANDIDATE', `columns.id must be an array of strings, got ${show(cols.id)}`);
+    badColumn('columns.id', cols.id, `columns.id must be an array of strings, got ${show(cols.id)}`);
   }
   const n = cols.id.length;
   checkCount(n);
@@ -139,7 +154,7 @@ function validateColumns(cols: CandidateColumns, dim: number): CandidateBatchCol
   const value = cols.value === undefined ? undefined : column('value', cols.value, n);
   const category = cols.category === undefined ? undefined : column('category', cols.category, n);
   if (cols.embedding !== undefined && dim === 0) {
-    throw new SwiperankError('INVALID_CANDIDATE', `columns.embedding given but embeddingDim is 0`);
+    badColumn('columns.embedding', cols.embedding, 'columns.embedding given but embeddingDim is 0');
   }
   const embedding = cols.embedding === undefined ? undefined : column('embedding', cols.embedding, n, dim);
   const out = allocate(n, dim);
@@ -154,5 +169,5 @@ function validateColumns(cols: CandidateColumns, dim: number): CandidateBatchCol
 export function validateBatch(batch: CandidateBatch, embeddingDim: number): CandidateBatchColumns {
   if (Array.isArray(batch)) return validateRows(batch, embeddingDim);
   if (batch !== null && typeof batch === 'object') return validateColumns(batch, embeddingDim);
-  throw new SwiperankError('INVALID_CANDIDATE', `ingest() takes an array of rows or an object of columns, got ${show(batch)}`);
+  return badColumn('batch', batch, `ingest() takes an array of rows or an object of columns, got ${show(batch)}`);
 }
