@@ -118,7 +118,7 @@ export interface BackendChoiceInfo {
   samples: { cpu: number; webgpu: number };
   /** First and last pool size of the power-of-4 class measured; another class measures again. */
   poolClass: [number, number];
-  /** The WebGPU adapter, while it is open. */
+  /** The WebGPU adapter measured (its device is released while the CPU keeps a pool class). */
   adapter?: string;
   /** One empty submit and readback on that adapter, in ms: a floor no WebGPU plan can beat. */
   readbackFloorMs?: number;

@@ -117,7 +117,7 @@ export class Panel {
     this.el.backend!.textContent = info.backend;
     this.el.backend!.dataset.backend = info.backend;
     // While the CPU plans, the WebGPU adapter it is measured against is still worth showing.
-    const measured = info.backend === 'cpu' && info.choice.adapter ? ` (WebGPU open: ${info.choice.adapter})` : '';
+    const measured = info.backend === 'cpu' && info.choice.adapter ? ` (WebGPU: ${info.choice.adapter})` : '';
     this.el.adapter!.textContent = info.adapter + measured;
     this.el.fallback!.textContent = info.fallbackReason ?? 'none';
     this.el.choice!.textContent = `${info.choice.mode}, ${info.choice.state}: ${info.choice.reason}`;
