@@ -2,14 +2,15 @@ import { createCpuBackend, type Backend, type BackendPlan } from './backend.js';
 import { SwiperankError } from './errors.js';
 import type { LastShown } from './model/lookahead.js';
 import type { CandidatePool } from './model/pool.js';
-import type { BackendChoiceInfo, BackendKind, BackendMode, ResolvedOptions } from './types.js';
+import type { BackendChoiceInfo, BackendKind, BackendMode, PlanOptions, ResolvedOptions } from './types.js';
 
 /** The engine's live state, as one plan reads it. */
 export interface PlanInput {
   pool: CandidatePool;
   interest: Float64Array;
   last: LastShown | null;
-  options: ResolvedOptions;
+  /** The engine passes T already in place of 'auto' (resolved once per generation). */
+  options: ResolvedOptions | PlanOptions;
   /** The engine's generation: two inputs with the same one are the same plan. */
   generation: number;
 }
