@@ -190,7 +190,8 @@ function markdown(report) {
 function autoSection(report) {
   const lines = ['### Backend \'auto\'', ''];
   lines.push('What `\'auto\'` decided in each cell (`info().choice` at the end of its row), and its engine and page p50 '
-    + 'over the same swipes as the CPU backend\'s row (the measurement runs inside these plans).');
+    + 'over the same swipes as the CPU backend\'s row, once decided: its warm-up swipes dwell 200 ms each as a user does, and the last '
+    + 'waits for the decision and one more second. What the measurement costs while it runs is in the cold-start table.');
   lines.push('');
   lines.push('| pool | shortlist / beam / depth | chose | decided after | CPU p50 (measured) | WebGPU p50 (measured) | readback floor | engine p50 vs CPU | page p50 vs CPU | reason |');
   lines.push('|---:|:---:|:---|---:|---:|---:|---:|---:|---:|:---|');

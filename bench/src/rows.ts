@@ -207,14 +207,17 @@ async function startSubject(spec: RowSpec, cols: PoolColumns) {
 }
 
 /**
- * While `'auto'` measures, warm-up swipes dwell as a user does (up to `ms`), so WebGPU opens
- * and its shadow plans run in the pauses; the measured plans then show the decided backend.
+ * `'auto'` decides while a user looks at items: its warm-up swipes dwell 200 ms each, and the
+ * last waits for the decision (up to `ms`) and one more dwell of a second, so the measured plans
+ * show the decided backend in its steady state. What measuring costs is in the cold-start table.
  */
-async function dwellWhileMeasuring(choice: () => Promise<Chosen>, ms: number): Promise<void> {
+async function dwellForChoice(choice: () => Promise<Chosen>, last: boolean, ms: number): Promise<void> {
+  const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));
+  await sleep(200);
+  if (!last) return;
   const until = now() + ms;
-  while (now() < until && (await choice()).state === 'measuring') {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(50, ms)));
-  }
+  while (now() < until && (await choice()).state === 'measuring') await sleep(50);
+  await sleep(1000);
 }
 
 /** The tolerance a row's plan values are held to: float64 rows must agree to rounding. */
@@ -296,7 +299,7 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
       const o = await subject.swipe(event);
       compare(step, o);
       previous = o;
-      if (subject.choice && step <= warmup) await dwellWhileMeasuring(subject.choice, step === warmup ? Math.min(20_000, deadline - now()) : 200);
+      if (subject.choice && step <= warmup) await dwellForChoice(subject.choice, step === warmup, Math.min(20_000, deadline - now()));
       if (step === 1 && o.wallMs > spec.slowMs && spec.slowWarmup < warmup) {
         // Slow cell: spend the time box on measured plans rather than warm-up.
         warmup = Math.max(1, spec.slowWarmup);
