@@ -216,6 +216,21 @@ describe('restarts from the page copy', () => {
     await ranker.dispose();
   });
 
+  it('a caller that changes its rows after ingest does not break a restart: the copy is the page\'s own', async () => {
+    const { ranker, workers } = await overWorkers();
+    const page = rows(14, 50, 'm');
+    await ranker.ingest(page);
+    for (const row of page) {
+      row.pCvr = NaN;
+      row.embedding = [];
+    }
+    workers.current.faults.crash = true;
+    expect((await rejection(ranker.plan())).code).toBe('WORKER_FAILED');
+    expect((await ranker.plan()).poolSize).toBe(50);
+    expect(await ranker.info()).toMatchObject({ poolSize: 50, worker: true });
+    await ranker.dispose();
+  });
+
   it('one stall under a tight timeoutMs: recovered within 3 calls', async () => {
     const { ranker, workers } = await overWorkers({ timeoutMs: 100 });
     await ranker.ingest(rows(11, 200, 't'));
