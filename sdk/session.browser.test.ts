@@ -4,26 +4,11 @@ import { createReranker, SwiperankError, type CandidateRow, type Plan, type Rera
 import { idHash } from './model/shown.js';
 import { requireAdapter } from './testing/gpu.js';
 import { randomRows, seededRandom } from './testing/instances.js';
+import { pageHeapMb as heapMb, rejection } from './testing/errors.js';
 
 const dim = 16;
 const page = (seed: number, size: number, prefix: string): CandidateRow[] =>
   randomRows(seededRandom(seed), { size, embeddingDim: dim, categories: 6, idPrefix: prefix });
-
-async function rejection(p: Promise<unknown>): Promise<SwiperankError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SwiperankError;
-  }
-  throw new Error('expected a rejection');
-}
-
-function heapMb(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
-  expect(memory, 'performance.memory (Chromium)').toBeDefined();
-  return memory!.usedJSHeapSize / 2 ** 20;
-}
 
 /** A reranker in a crashable worker (see testing/crash-switch.ts); `worker()` is the live one. */
 async function crashable(backend: 'webgpu' | 'cpu', options = {}) {
