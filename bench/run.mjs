@@ -6,12 +6,13 @@
 // plans per row, default 200, the floor), BENCH_WARMUP (default 20), BENCH_POOLS and
 // BENCH_ROWS (comma lists, to run a subset), BENCH_COLD_REPS (cold starts per backend mode,
 // default 3; 0 skips them), CHROMIUM_PATH.
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+// Run through tsx: the launch flags and the static server are the tests' own TypeScript modules.
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, extname, join, normalize, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumArgs, chromiumPath } from '../tools/browsers.ts';
+import { serveStatic } from '../tools/static-server.ts';
 
 const started = Date.now();
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -58,13 +59,6 @@ const LABEL = {
   'tfjs-cpu': 'tfjs CPU peer',
 };
 
-const chromiumArgs = [
-  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--disable-quic',
-];
-const chromiumPath = env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-
 async function buildPage() {
   const { build } = await import('vite');
   const t = Date.now();
@@ -72,29 +66,12 @@ async function buildPage() {
   log(`built the page in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
 
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
-
-/** A static server for bench/dist on 127.0.0.1: a secure context, so the page gets navigator.gpu. */
+/** bench/dist, cross-origin isolated: performance.now() gets 5 µs resolution instead of 100 µs. */
 function serve() {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(distDir, path === '/' ? 'index.html' : path);
-    if (relative(distDir, file).startsWith('..')) return void res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, {
-        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'no-store',
-        // Cross-origin isolation: performance.now() gets 5 µs resolution instead of 100 µs.
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-      });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
+  return serveStatic({
+    root: distDir,
+    headers: () => ({ 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }),
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 function withTimeout(promise, ms, what) {
@@ -292,8 +269,8 @@ async function coldStarts(page) {
 async function main() {
   await buildPage();
   const server = await serve();
-  const url = `http://127.0.0.1:${server.address().port}/`;
-  const { chromium } = await import('playwright-core');
+  const url = `${server.origin}/`;
+  const { chromium } = await import('playwright');
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
   let page = await openPage(browser, url);
   const pageInfo = await page.evaluate(() => window.swiperankBench.pageInfo());
@@ -351,7 +328,7 @@ async function main() {
     }
   }
   await browser.close();
-  server.close();
+  await server.close();
 
   const report = {
     generatedAt: new Date().toISOString(),

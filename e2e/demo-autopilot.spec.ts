@@ -10,7 +10,7 @@ test('autopilot runs sessions for every strategy to completion and charts them',
 
   const sessions = 4;
   await page.getByTestId('autopilot-fast').check();
-  await page.getByTestId('autopilot-sessions').fill(String(sessions));
+  await demo.fill('autopilot-sessions', String(sessions));
   await page.getByTestId('autopilot-run').click();
   const status = page.getByTestId('autopilot-status');
   await expect(status).toHaveAttribute('data-state', /done|failed|stopped/, { timeout: 90_000 });

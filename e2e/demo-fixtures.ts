@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test as base, type Page, type TestInfo } from '@playwright/test';
+import type { Lane } from '../tools/browsers.js';
 
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 
@@ -36,6 +37,17 @@ export class Demo {
 
   async plan(): Promise<[string, number, number, number][]> {
     return JSON.parse(await this.page.getByTestId('plan-table').locator('tbody').getAttribute('data-plan') ?? '[]');
+  }
+
+  /**
+   * Types `value` into a field in place of what it holds. Locator.fill alone selects the old
+   * text first, and on Firefox (BiDi) that selection misses number inputs, so "20" + "4" became
+   * "204": the field is emptied first, without an input event, so the page sees one edit.
+   */
+  async fill(testId: string, value: string): Promise<void> {
+    const field = this.page.getByTestId(testId);
+    await field.evaluate((el: HTMLInputElement) => { el.value = ''; });
+    await field.fill(value);
   }
 
   async setPanel(open: boolean): Promise<void> {
@@ -91,8 +103,12 @@ export class Demo {
   }
 }
 
-/** Every demo spec fails on a console error or an uncaught page error. */
-export const test = base.extend<{ demo: Demo }>({
+/**
+ * Every demo spec fails on a console error or an uncaught page error. `lane` is the project's
+ * engine and capabilities (playwright.config.ts), for specs and `test.skip` conditions.
+ */
+export const test = base.extend<{ demo: Demo }, { lane: Lane }>({
+  lane: [async ({}, use, info) => use(info.project.metadata as Lane), { scope: 'worker' }],
   demo: async ({ page }, use, info) => {
     const problems: string[] = [];
     const demo = new Demo(page, info);

@@ -1,35 +1,25 @@
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
-import { chromiumArgs, chromiumPath } from '../vite.config.js';
+import { chromiumArgs, chromiumCpuArgs, chromiumPath, firefoxLaunch, freePort, lanes, type Lane } from '../tools/browsers.js';
 
 /** A port free now, chosen once in the main process; workers inherit it through the environment. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 process.env.E2E_PORT ??= String(await freePort());
 const PREVIEW_PORT = Number(process.env.E2E_PORT);
 
-/**
- * Chromium 156 on Linux has WebGPU only with `--enable-unsafe-webgpu`; without it
- * `navigator.gpu` is still there but `requestAdapter()` resolves null, in the page and in
- * workers. (`--disable-webgpu` is no such switch: with the enable flag it changes nothing.)
- * The cpu project's specs assert the missing adapter, so a Chromium that turns WebGPU on by
- * default fails them instead of silently testing WebGPU twice.
- */
-const withoutWebGpu = chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu');
+/** A project per lane; specs read the lane's capabilities from `testInfo.project.metadata`. */
+const project = (lane: Lane, use: object) => ({ name: lane.name, metadata: lane, use });
 
 /**
- * End-to-end specs in Debian's Chromium (Playwright cannot download its own here), twice:
- * with WebGPU on SwiftShader, and with WebGPU turned off so the same flows run on the CPU backend.
- * The demo specs run against the built demo under `vite preview`; csp.spec.ts serves its own app.
+ * End-to-end specs against the built demo under `vite preview` (csp.spec.ts serves its own app):
+ * - chromium: WebGPU on SwiftShader; chromium-cpu: WebGPU off, the same flows on the CPU backend.
+ * - firefox: Debian's Firefox ESR over WebDriver BiDi, WebGPU on lavapipe's fallback adapter
+ *   (Playwright pinned to 1.64.1: see tools/browsers.ts).
+ * WebKit runs the same flows through e2e/webkit/run.ts (webdriverio): Playwright cannot drive
+ * Debian's WebKit.
  */
 export default defineConfig({
   testDir: '.',
+  testMatch: '*.spec.ts',
   outputDir: 'artifacts/results',
   timeout: 120_000,
   workers: 1,
@@ -37,7 +27,6 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${PREVIEW_PORT}/`,
-    launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
     trace: 'retain-on-failure',
   },
   webServer: {
@@ -51,13 +40,8 @@ export default defineConfig({
     stderr: 'pipe',
   },
   projects: [
-    { name: 'webgpu', use: { browserName: 'chromium' } },
-    {
-      name: 'cpu',
-      use: {
-        browserName: 'chromium',
-        launchOptions: { executablePath: chromiumPath, args: withoutWebGpu },
-      },
-    },
+    project(lanes.chromium, { browserName: 'chromium', launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+    project(lanes.chromiumCpu, { browserName: 'chromium', launchOptions: { executablePath: chromiumPath, args: chromiumCpuArgs } }),
+    project(lanes.firefox, { browserName: 'firefox', launchOptions: firefoxLaunch(true) }),
   ],
 });

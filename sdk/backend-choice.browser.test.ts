@@ -3,6 +3,7 @@ import { CHOICE_RULE } from './backend-choice.js';
 import { createReranker, type Info, type Plan, type Reranker } from './index.js';
 import { requireAdapter } from './testing/gpu.js';
 import { randomRows, seededRandom } from './testing/instances.js';
+import { lane } from './testing/lane.js';
 
 // The issue's figure: pool 10,000 / shortlist 256 / beam 16 / depth 6 / embedding 32.
 const embeddingDim = 32;
@@ -25,7 +26,8 @@ async function swipeUntilDecided(auto: Reranker, reference: Reranker, first: Pla
   throw new Error(`'auto' did not decide in 200 swipes: ${JSON.stringify((await auto.info()).choice)}`);
 }
 
-describe("backend 'auto' in Chromium", () => {
+// Measuring WebGPU against the CPU needs an adapter; lanes without one check 'auto' in lane.browser.test.ts.
+describe.runIf(lane.hasWebGpu)("backend 'auto' with a WebGPU adapter", () => {
   it('plans on the CPU first, measures WebGPU by shadow plans, then decides and says why', async () => {
     const adapter = await requireAdapter();
     const created = performance.now();

@@ -167,6 +167,11 @@ export interface GpuStats {
   firstPlanMs?: number;
   /** Device losses so far; the first is survived by a rebuild, the second hands over to the CPU. */
   deviceLosses: number;
+  /**
+   * The browser offered a fallback adapter (often a software one, e.g. Firefox on lavapipe,
+   * which leaves the adapter's info strings empty; `adapter` then says "fallback adapter").
+   */
+  isFallbackAdapter: boolean;
 }
 
 export interface MocFusion {

@@ -14,7 +14,7 @@ class WebGpuBackend implements Backend {
   adapter: string;
   readonly stats: GpuStats = {
     buffers: 0, bufferBytes: 0, dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesReadBack: 0,
-    deviceLosses: 0,
+    deviceLosses: 0, isFallbackAdapter: false,
   };
   private planner: GpuPlanner;
   /** Plans run one at a time: they share buffers and one readback buffer. */
@@ -24,6 +24,7 @@ class WebGpuBackend implements Backend {
   constructor(planner: GpuPlanner) {
     this.planner = planner;
     this.adapter = planner.description;
+    this.stats.isFallbackAdapter = planner.isFallbackAdapter;
   }
 
   readonly onLost = (): void => {
@@ -67,6 +68,7 @@ class WebGpuBackend implements Backend {
     }
     this.planner = await GpuPlanner.open(this.onLost);
     this.adapter = this.planner.description;
+    this.stats.isFallbackAdapter = this.planner.isFallbackAdapter;
   }
 
   /** The fastest of three empty submit-and-readback round trips: no plan can be faster. */

@@ -1,3 +1,4 @@
+import { describeAdapter } from './adapter.js';
 import { GpuBuffers } from './buffers.js';
 
 function lostError(info: GPUDeviceLostInfo): Error {
@@ -12,6 +13,8 @@ function lostError(info: GPUDeviceLostInfo): Error {
 export class GpuDevice {
   /** Set when the device was lost other than by `destroy()`. */
   lost: GPUDeviceLostInfo | null = null;
+  /** The adapter is a fallback adapter (see gpu/adapter.ts), for `info().gpu`. */
+  isFallbackAdapter = false;
   readonly buffers: GpuBuffers;
   readonly querySet: GPUQuerySet | null;
   /** The largest buffer the device can both create and bind as storage. */
@@ -56,9 +59,10 @@ export class GpuDevice {
       maxBufferSize: adapter.limits.maxBufferSize,
     };
     const device = await adapter.requestDevice({ label: 'swiperank', requiredFeatures, requiredLimits });
-    const info = adapter.info;
-    const description = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unknown adapter';
-    return new GpuDevice(device, description, onLost);
+    const { description, isFallbackAdapter } = describeAdapter(adapter);
+    const owner = new GpuDevice(device, description, onLost);
+    owner.isFallbackAdapter = isFallbackAdapter;
+    return owner;
   }
 
   /** Throws if the device is lost. */

@@ -6,6 +6,7 @@ import { CpuPlanner } from '../model/planner.js';
 import type { CandidatePool } from '../model/pool.js';
 import { resolveOptions } from '../options.js';
 import { requireAdapter } from '../testing/gpu.js';
+import { lane } from '../testing/lane.js';
 import { randomRows, seededRandom } from '../testing/instances.js';
 import { poolOf } from '../testing/pool.js';
 import goldenFusion from '../testing/vectors/fusion.json';
@@ -179,7 +180,7 @@ function judge(instance: Instance, cpu: CpuPlanner, expected: BackendPlan, actua
   throw new Error(`not a float near-tie: ${describe}`);
 }
 
-describe('WebGPU backend parity with the CPU engine (f64)', () => {
+describe.runIf(lane.hasWebGpu)('WebGPU backend parity with the CPU engine (f64)', () => {
   let backend: Backend;
   const verdicts = new Map<Verdict, string[]>();
   let instances = 0;
@@ -288,7 +289,7 @@ describe('WebGPU backend parity with the CPU engine (f64)', () => {
   });
 });
 
-describe('golden vectors on the WebGPU backend', () => {
+describe.runIf(lane.hasWebGpu)('golden vectors on the WebGPU backend', () => {
   interface PlanCase { options: RerankerOptions; candidates: CandidateRow[]; expected: { ids: string[]; value: number } }
   interface FusionCase { kind: string; fusion: ClassicFusion; candidates: CandidateRow[]; expected: number[] }
 

@@ -67,6 +67,10 @@ export class GpuPlanner {
     return this.gpu.description;
   }
 
+  get isFallbackAdapter(): boolean {
+    return this.gpu.isFallbackAdapter;
+  }
+
   get device(): GPUDevice {
     return this.gpu.device;
   }
