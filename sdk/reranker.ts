@@ -36,7 +36,7 @@ export interface Reranker {
   swipe(feedback: Feedback): Promise<Plan>;
   /** Reports what happened to the item just shown, without replanning. */
   feedback(feedback: Feedback): Promise<void>;
-  /** Changes fusion, look-ahead or personalisation options on the live reranker. */
+  /** Changes fusion, look-ahead, personalisation or backend options on the live reranker. */
   configure(patch: TunableOptions): Promise<void>;
   /** Backend, adapter, pool size and persistence status. */
   info(): Promise<Info>;
@@ -96,6 +96,7 @@ function restoreBuffers(r: SessionRestore): ArrayBuffer[] {
   const { session: s, pool: p } = r;
   const views = [s.interest, s.shown, p.pCvr, p.pVtr, p.pSdr, p.value, p.category, p.hasCategory, p.embedding];
   if (s.last) views.push(s.last.embedding);
+  if (s.satiation) views.push(s.satiation);
   return views.map((v) => v.buffer as ArrayBuffer);
 }
 
