@@ -17,7 +17,7 @@ test('autopilot runs sessions for every strategy to completion and charts them',
   console.log(`[${test.info().project.name}] autopilot ${await status.textContent()}`);
   await expect(status).toHaveAttribute('data-state', 'done');
 
-  const strategies = ['server', 'greedy', 'lookahead'];
+  const strategies = ['server', 'greedy', 'lookahead', 'index-context'];
   for (const strategy of strategies) {
     await expect(page.getByTestId(`lane-${strategy}`)).toContainText(`session ${sessions}`);
   }

@@ -41,7 +41,8 @@ describe.runIf(lane.hasWebGpu)("backend 'auto' with a WebGPU adapter", () => {
 
     const { info, swipes, plan } = await swipeUntilDecided(auto, reference, first);
     const { choice } = info;
-    console.log(`adapter ${adapter.info.architecture}: 'auto' chose ${info.backend} after ${swipes} swipes `
+    const fallback = (adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ? ' (fallback adapter)' : '';
+    console.log(`adapter ${adapter.info.architecture || choice.adapter}${fallback}: 'auto' chose ${info.backend} after ${swipes} swipes `
       + `(${choice.decidedAfterMs?.toFixed(0)} ms after start; first plan ${firstPlanMs.toFixed(0)} ms after createReranker): `
       + `${choice.reason}; ${JSON.stringify(choice)}`);
     expect(choice.samples.cpu).toBeGreaterThanOrEqual(CHOICE_RULE.samples);

@@ -154,17 +154,24 @@ describe("backend 'auto': the CPU plans first, then the measurement decides", ()
     expect(h.choice.info()).toMatchObject({ state: 'decided', poolClass: [256, 1023], p50Ms: { cpu: 2, webgpu: 7 } });
     expect(h.choice.active.kind).toBe('cpu');
 
-    h.grow(3000); // 4,000 candidates: class 1,024–4,095
+    // The CPU kept the class: WebGPU's device is released, and the adapter still named.
+    expect(h.counts).toMatchObject({ gpuOpened: 1, gpuDisposed: 1 });
+    expect(h.choice.info().adapter).toBe('fake adapter');
+
+    h.grow(3000); // 4,000 candidates: class 1,024–4,095, and WebGPU opens again
     expect(await h.choice.plan({ pool: h.pool, interest: new Float64Array(dim), last: null, ...h.state }))
       .toMatchObject({ backend: 'cpu' });
     expect(h.choice.info()).toMatchObject({ state: 'measuring', poolClass: [1024, 4095], samples: { cpu: 1, webgpu: 0 } });
     await h.choice.settled();
-    await h.plans(N - 1);
+    expect(h.counts.gpuOpened).toBe(2);
+    await h.plans(N);
     expect(h.choice.info()).toMatchObject({ state: 'decided', p50Ms: { cpu: 8, webgpu: 7 } });
     expect(h.choice.active.kind).toBe('cpu'); // 7 is not under 0.8 × 8
 
     h.grow(16_000); // 20,000: class 16,384–65,535
-    await h.plans(N);
+    // The first plan of the class is timed while WebGPU reopens, so it does not count.
+    await h.plans(N + 1);
+    expect(h.counts.gpuOpened).toBe(3);
     expect(h.choice.info()).toMatchObject({ state: 'decided', poolClass: [16384, 65535], p50Ms: { cpu: 40, webgpu: 7 } });
     expect(h.choice.active.kind).toBe('webgpu');
     expect(await h.plan()).toBe('webgpu');

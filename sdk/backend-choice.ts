@@ -2,14 +2,15 @@ import { createCpuBackend, type Backend, type BackendPlan } from './backend.js';
 import { SwiperankError } from './errors.js';
 import type { LastShown } from './model/lookahead.js';
 import type { CandidatePool } from './model/pool.js';
-import type { BackendChoiceInfo, BackendKind, BackendMode, ResolvedOptions } from './types.js';
+import type { BackendChoiceInfo, BackendKind, BackendMode, PlanOptions, ResolvedOptions } from './types.js';
 
 /** The engine's live state, as one plan reads it. */
 export interface PlanInput {
   pool: CandidatePool;
   interest: Float64Array;
   last: LastShown | null;
-  options: ResolvedOptions;
+  /** The engine passes T already in place of 'auto' (resolved once per generation). */
+  options: ResolvedOptions | PlanOptions;
   /** The engine's generation: two inputs with the same one are the same plan. */
   generation: number;
 }
@@ -82,13 +83,19 @@ export class BackendChoice {
   private samples: Record<BackendKind, number[]> = { cpu: [], webgpu: [] };
   /** The first WebGPU plan of a round grows buffers and uploads the pool: not a sample. */
   private gpuWarm = false;
+  /** The least empty submit-and-readback seen: no WebGPU plan can be faster. */
   private readbackFloorMs: number | undefined;
+  private floorProbed = false;
+  /** The adapter WebGPU opened on, kept after its device is released. */
+  private adapterName: string | undefined;
+  /** WebGPU was closed after losing a measurement: the next pool class opens it again. */
+  private released = false;
   /** A shadow plan that differed from the CPU's: WebGPU is not used again in this mode. */
   private parityFailure: string | null = null;
   /** The last plan the CPU served while measuring, to check shadow plans against. */
   private reference: { generation: number; options: ResolvedOptions; poolIndex: number[] } | null = null;
   private shadow: Promise<void> | null = null;
-  /** WebGPU opening in the background for `'auto'`, then its readback floor. */
+  /** WebGPU opening in the background for `'auto'`. */
   private warming: Promise<void> | null = null;
   private decidedAfterMs: number | undefined;
   private disposed = false;
@@ -178,7 +185,7 @@ export class BackendChoice {
     const cpu = median(this.samples.cpu), gpu = median(this.samples.webgpu);
     if (cpu !== undefined) info.p50Ms.cpu = cpu;
     if (gpu !== undefined) info.p50Ms.webgpu = gpu;
-    if (this.gpu) info.adapter = this.gpu.adapter;
+    if (this.gpu || this.adapterName) info.adapter = this.gpu?.adapter ?? this.adapterName;
     if (this.readbackFloorMs !== undefined) info.readbackFloorMs = this.readbackFloorMs;
     if (this.decidedAfterMs !== undefined) info.decidedAfterMs = this.decidedAfterMs;
     return info;
@@ -205,6 +212,7 @@ export class BackendChoice {
       this.mode = previous;
       throw new SwiperankError('WEBGPU_UNAVAILABLE', `backend 'webgpu' was asked for, but ${this.fallbackReason}`);
     }
+    this.released = false;
     await this.settled();
     if (mode === 'cpu') {
       // Forced CPU means no GPU work at all: free the device.
@@ -241,15 +249,18 @@ export class BackendChoice {
   private enterAuto(): void {
     this.serving = 'cpu';
     this.workload = null;
+    if (this.gpu) return this.measuring('measuring on the next plans');
     this.measuring('WebGPU is starting; the CPU plans meanwhile');
-    if (this.gpu) {
-      this.measuring('measuring on the next plans');
-      return;
-    }
+    this.warm();
+  }
+
+  /** Opens WebGPU in the background and measures once it is open (and its readback floor known). */
+  private warm(): void {
+    this.released = false;
     this.warming ??= this.openGpu().then(async (gpu) => {
       if (this.mode !== 'auto' || this.disposed) return;
       if (!gpu) return this.decided('cpu', `WebGPU is unavailable: ${this.fallbackReason}`);
-      this.readbackFloorMs ??= await gpu.readbackFloorMs?.().catch(() => undefined);
+      this.adapterName = gpu.adapter;
       if (this.state !== 'measuring') return;
       // CPU plans timed while the pipelines compiled (on the CPU, with a software adapter) are not a fair sample.
       this.samples = { cpu: [], webgpu: [] };
@@ -267,11 +278,26 @@ export class BackendChoice {
     this.samples = { cpu: [], webgpu: [] };
     this.reference = null;
     this.gpuWarm = false;
+    this.floorProbed = false;
     this.serving = 'cpu';
     if (this.parityFailure) return this.decided('cpu', this.parityFailure);
+    if (this.released) this.warm();
     if (this.opening) return this.measuring('WebGPU is starting; the CPU plans meanwhile');
     if (!this.gpu) return this.decided('cpu', `WebGPU is unavailable: ${this.fallbackReason}`);
     this.measuring('measuring: the CPU plans while WebGPU runs shadow plans');
+  }
+
+  /**
+   * The CPU won this pool class: WebGPU's device, pipelines and buffers are released (a feed
+   * may run for hours), and opened again when the pool reaches another class.
+   */
+  private keepCpu(reason: string): void {
+    this.decided('cpu', reason);
+    const gpu = this.gpu;
+    if (!gpu) return;
+    this.gpu = null;
+    this.released = true;
+    void (this.shadow ?? Promise.resolve()).then(() => gpu.dispose());
   }
 
   private measuring(reason: string): void {
@@ -296,7 +322,7 @@ export class BackendChoice {
     const pools = `pools of ${this.range[0]}–${this.range[1]}`;
     const floor = this.readbackFloorMs;
     if (floor !== undefined && floor >= margin * cpu) {
-      return this.decided('cpu', `WebGPU cannot win on ${pools}: one empty submit and readback takes ${format(floor)}, `
+      return this.keepCpu(`WebGPU cannot win on ${pools}: one empty submit and readback takes ${format(floor)}, `
         + `the CPU plans in ${format(cpu)} (p50)`);
     }
     const gpu = median(this.samples.webgpu);
@@ -304,7 +330,7 @@ export class BackendChoice {
     if (gpu < margin * cpu) {
       this.decided('webgpu', `WebGPU p50 ${format(gpu)} < ${margin} × CPU p50 ${format(cpu)} on ${pools}`);
     } else {
-      this.decided('cpu', `WebGPU p50 ${format(gpu)} is not under ${margin} × CPU p50 ${format(cpu)} on ${pools}`);
+      this.keepCpu(`WebGPU p50 ${format(gpu)} is not under ${margin} × CPU p50 ${format(cpu)} on ${pools}`);
     }
   }
 
@@ -318,7 +344,16 @@ export class BackendChoice {
       try {
         await nextTask();
         while (this.wantsShadow()) {
-          await this.shadowPlan(this.gpu!);
+          const gpu = this.gpu!;
+          if (this.floorProbed) {
+            await this.shadowPlan(gpu);
+          } else {
+            // Probed once a round, on an idle worker: a floor at or over the CPU's p50 settles it.
+            this.floorProbed = true;
+            const floor = await gpu.readbackFloorMs?.().catch(() => undefined);
+            if (floor !== undefined && gpu === this.gpu) this.readbackFloorMs = Math.min(this.readbackFloorMs ?? Infinity, floor);
+            this.decide();
+          }
           await nextTask();
         }
       } finally {
@@ -356,7 +391,7 @@ export class BackendChoice {
       const ids = (xs: number[]) => `[${xs.map((i) => input.pool.ids[i]).join(', ')}]`;
       this.parityFailure = `parity: a WebGPU shadow plan chose ${ids(plan.poolIndex)} where the CPU chose `
         + `${ids(ref.poolIndex)}; the CPU keeps planning`;
-      return this.decided('cpu', this.parityFailure);
+      return this.keepCpu(this.parityFailure);
     }
     this.decide();
   }

@@ -2,14 +2,18 @@ import type { CandidatePool } from './model/pool.js';
 import type { LastShown } from './model/lookahead.js';
 import type { PlanResult } from './model/planner.js';
 import { CpuPlanner } from './model/planner.js';
-import type { BackendKind, GpuStats, ResolvedOptions } from './types.js';
+import type { BackendKind, GpuStats, PlanOptions, ResolvedOptions } from './types.js';
 
 /** What the engine needs of a backend: one plan at a time over the engine's pool and state. */
 export interface Backend {
   readonly kind: BackendKind;
   /** Adapter description ('cpu' for the CPU backend). */
   readonly adapter: string;
-  plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions): Promise<BackendPlan>;
+  /**
+   * The engine passes `PlanOptions` (T resolved once per plan); a direct caller may pass
+   * `'auto'`, which the backend resolves with the same `SessionValue` rule.
+   */
+  plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions | PlanOptions): Promise<BackendPlan>;
   /** Frees GPU buffers and the device; the backend is unusable afterwards. */
   dispose(): void;
   /** GPU figures (WebGPU backend only), reported by `info().gpu`. */

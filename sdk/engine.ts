@@ -1,11 +1,13 @@
 import { BackendChoice, defaultBackends, type Backends, type PlanInput } from './backend-choice.js';
 import { SwiperankError } from './errors.js';
+import { effectiveInterest } from './model/personalize.js';
 import { checkIds, SessionState, type SessionRestore, type SessionSnapshot } from './model/session.js';
+import { SessionValue, withSessionValue } from './model/tail.js';
 import { validateBatch } from './model/validate.js';
 import { reconfigure, resolveOptions, type TunableOptions } from './options.js';
 import { indexedDbStore, memoryStore, type SessionStore } from './persistence.js';
 import type {
-  CandidateBatch, Feedback, IngestResult, Info, Plan, RemoveResult, ResetOptions, RerankerOptions, ResolvedOptions,
+  CandidateBatch, Feedback, IngestResult, Info, Plan, PlanOptions, RemoveResult, ResetOptions, RerankerOptions, ResolvedOptions,
 } from './types.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -17,6 +19,11 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 export class Engine {
   private options: ResolvedOptions;
   private readonly state: SessionState;
+  private readonly sessionValue = new SessionValue();
+  /** `interest - satiation * h`: what the backends personalise with (docs/MODEL.md#personalisation). */
+  private readonly effective: Float64Array;
+  /** The options and interest of the current generation, resolved once (see `planInput`). */
+  private planned: { generation: number; given: ResolvedOptions; options: PlanOptions } | null = null;
   private generation = 0;
   private readonly backends: BackendChoice;
   private readonly store: SessionStore;
@@ -26,6 +33,7 @@ export class Engine {
   private constructor(options: ResolvedOptions, backends: BackendChoice, store: SessionStore, inWorker: boolean) {
     this.options = options;
     this.state = new SessionState(options.embeddingDim);
+    this.effective = new Float64Array(options.embeddingDim);
     this.backends = backends;
     this.store = store;
     this.inWorker = inWorker;
@@ -96,9 +104,20 @@ export class Engine {
     return { items, poolSize: this.pool.eligibleCount, value: result.value, backend, generation, timings };
   }
 
+  /**
+   * What a plan (or a shadow plan) runs on. The session value T and the satiated interest are
+   * resolved here, once per generation: every backend plans with the same numbers, and with
+   * the same options object while the generation holds.
+   */
   private planInput(): PlanInput {
-    const { pool, interest, last } = this.state;
-    return { pool, interest, last, options: this.options, generation: this.generation };
+    const { pool, interest, satiation, last } = this.state;
+    const p = this.planned;
+    if (p === null || p.generation !== this.generation || p.given !== this.options) {
+      const pers = this.options.personalization;
+      effectiveInterest(interest, satiation, pers === false ? 0 : pers.satiation, this.effective);
+      this.planned = { generation: this.generation, given: this.options, options: withSessionValue(this.sessionValue, pool, this.options) };
+    }
+    return { pool, interest: this.effective, last, options: this.planned!.options, generation: this.generation };
   }
 
   /** Records what happened to a shown item: marks it shown and moves the interest state. */
@@ -156,6 +175,7 @@ export class Engine {
     } else {
       this.state.restore(saved);
     }
+    this.planned = null;
   }
 
   /** Writes pending persistence now. */

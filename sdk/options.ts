@@ -5,12 +5,12 @@ import type {
   RerankerOptions, ResolvedOptions,
 } from './types.js';
 
-export const DEFAULT_FUSION: MocFusion = { kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 0.05, gamma: 0.5 };
+export const DEFAULT_FUSION: MocFusion = { kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 'auto', gamma: 0.5 };
 export const DEFAULT_LOOKAHEAD: LookaheadOptions = {
   depth: 4, beamWidth: 8, shortlist: 64, rho: 0.5, phi: 0.35, tail: 'auto',
 };
 export const DEFAULT_PERSONALIZATION: PersonalizationOptions = {
-  strength: 1, decay: 0.9, rate: 0.2, skipMs: 1_500, longViewMs: 4_000,
+  strength: 1, decay: 0.9, rate: 0.2, satiation: 1, satiationDecay: 0.6, skipMs: 1_500, longViewMs: 4_000,
 };
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /**
@@ -77,7 +77,8 @@ function resolveFusion(value: unknown): ResolvedOptions['fusion'] {
     gamma: finite('fusion.gamma', f.gamma ?? DEFAULT_FUSION.gamma),
   };
   if (kind === 'moc') {
-    return { kind, ...reward, wSwipe: finite('fusion.wSwipe', f.wSwipe ?? DEFAULT_FUSION.wSwipe) };
+    const wSwipe = f.wSwipe ?? DEFAULT_FUSION.wSwipe;
+    return { kind, ...reward, wSwipe: wSwipe === 'auto' ? 'auto' : finite('fusion.wSwipe', wSwipe) };
   }
   if (kind !== 'weighted-sum' && kind !== 'product' && kind !== 'rank') {
     bad('fusion.kind', kind, "must be 'moc', 'weighted-sum', 'product' or 'rank'");
@@ -119,6 +120,8 @@ function resolvePersonalization(value: unknown): PersonalizationOptions | false 
     strength: finite('personalization.strength', p.strength ?? DEFAULT_PERSONALIZATION.strength),
     decay: finite('personalization.decay', p.decay ?? DEFAULT_PERSONALIZATION.decay, 0, 1),
     rate: finite('personalization.rate', p.rate ?? DEFAULT_PERSONALIZATION.rate, 0),
+    satiation: finite('personalization.satiation', p.satiation ?? DEFAULT_PERSONALIZATION.satiation, 0),
+    satiationDecay: finite('personalization.satiationDecay', p.satiationDecay ?? DEFAULT_PERSONALIZATION.satiationDecay, 0, 1),
     skipMs,
     longViewMs: finite('personalization.longViewMs',
       p.longViewMs ?? Math.max(DEFAULT_PERSONALIZATION.longViewMs, skipMs), skipMs),

@@ -63,6 +63,7 @@ export function parseSnapshot(raw: unknown, dim: number): { snapshot: SessionSna
     snapshot: {
       ...empty,
       interest: Float64Array.from(r.interest as ArrayLike<number>),
+      ...(isFiniteArray(r.satiation, dim) ? { satiation: Float64Array.from(r.satiation as ArrayLike<number>) } : {}),
       last: last && { embedding: Float64Array.from(last.embedding as ArrayLike<number>), category: last.category as number, hasCategory: last.hasCategory as boolean },
     },
   };

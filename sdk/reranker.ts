@@ -36,7 +36,7 @@ export interface Reranker {
   swipe(feedback: Feedback): Promise<Plan>;
   /** Reports what happened to the item just shown, without replanning. */
   feedback(feedback: Feedback): Promise<void>;
-  /** Changes fusion, look-ahead or personalisation options on the live reranker. */
+  /** Changes fusion, look-ahead, personalisation or backend options on the live reranker. */
   configure(patch: TunableOptions): Promise<void>;
   /** Backend, adapter, pool size and persistence status. */
   info(): Promise<Info>;

@@ -118,7 +118,7 @@ export interface BackendChoiceInfo {
   samples: { cpu: number; webgpu: number };
   /** First and last pool size of the power-of-4 class measured; another class measures again. */
   poolClass: [number, number];
-  /** The WebGPU adapter, while it is open. */
+  /** The WebGPU adapter measured (its device is released while the CPU keeps a pool class). */
   adapter?: string;
   /** One empty submit and readback on that adapter, in ms: a floor no WebGPU plan can beat. */
   readbackFloorMs?: number;
@@ -178,7 +178,11 @@ export interface MocFusion {
   kind: 'moc';
   wCvr: number;
   wView: number;
-  wSwipe: number;
+  /**
+   * Weight of pSdr in the slot score `r + wSwipe * pSdr`; `'auto'` (default): the session
+   * value `T`, so the score is the one-step value `r + pSdr * T`.
+   */
+  wSwipe: number | 'auto';
   gamma: number;
 }
 
@@ -209,7 +213,10 @@ export interface LookaheadOptions {
   rho: number;
   /** Continuation penalty for a same-category item. */
   phi: number;
-  /** Value of the session after the planned slots; `'auto'`: mean reward over the shortlist. */
+  /**
+   * Value of the session after the planned slots; `'auto'` (default): the session value `T`
+   * estimated from the eligible pool (docs/MODEL.md, "the tail").
+   */
   tail: number | 'auto';
 }
 
@@ -217,6 +224,13 @@ export interface PersonalizationOptions {
   strength: number;
   decay: number;
   rate: number;
+  /**
+   * Satiation: items like the ones just shown lose `strength * satiation * h.e` on the logit
+   * scale, where `h` sums the recently shown embeddings (docs/MODEL.md). 0 turns it off.
+   */
+  satiation: number;
+  /** Per shown item, `h <- satiationDecay * h + e`: how fast satiation wears off. */
+  satiationDecay: number;
   /** Dwell under this is a skip. */
   skipMs: number;
   /** Dwell at or over this is a long view. */
@@ -257,4 +271,13 @@ export interface ResolvedOptions {
   persistence: { name: string } | false;
   timeoutMs: number;
   maxPoolSize: number;
+}
+
+/**
+ * Options as a backend plans with them: the engine has replaced every `'auto'` that stands
+ * for the session value `T` (`fusion.wSwipe`, `lookahead.tail`) by the number, once per plan.
+ */
+export interface PlanOptions extends Omit<ResolvedOptions, 'fusion' | 'lookahead'> {
+  fusion: (MocFusion & { wSwipe: number }) | Required<ClassicFusion>;
+  lookahead: LookaheadOptions & { tail: number };
 }

@@ -4,6 +4,7 @@
  * rows the reranker ingests, and the statistics the evaluation reports. Pure TypeScript (no
  * Node APIs), so the evaluation, the bench and the demo's autopilot all run it.
  */
+export { BASELINES, baselineReward, type Baseline, type PolicyState } from './baselines.js';
 export { EVAL_CATALOG, makeCatalog, type CatalogItem, type CatalogOptions } from './catalog.js';
 export { fatigue, type FatigueOptions } from './fatigue.js';
 export { driftToward, initialInterest } from './interest.js';

@@ -1,12 +1,15 @@
 /**
- * `npm run eval`: does look-ahead beat greedy, and by how much? Closed-loop sessions of every
- * strategy against the same simulated users, a sensitivity grid, and the plan-level
- * optimality gap of beam search. Prints markdown; writes bench/eval/results/latest.{json,md}.
- * `EVAL_SCALE=0.1 npm run eval` runs a tenth of the sessions, for a quick look.
+ * `npm run eval`: does swiperank earn more over a session than what an engineer writes by
+ * hand? Closed-loop sessions of swiperank and of hand-written policies (baselines.ts) against
+ * the same simulated users in several worlds (how users tire, whether buyers leave, how
+ * taste drifts), with paired 95% CIs; then the plan-level optimality gap of beam search.
+ * Prints markdown; writes bench/eval/results/latest.{json,md}.
+ * `EVAL_SCALE=0.1 npm run eval` runs a tenth of the sessions, for a quick look;
+ * `EVAL_SWIPERANK='{"lookahead":{"depth":6}}'` runs the swiperank row with other options.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { createReranker } from '../../sdk/index.js';
+import { createReranker, type RerankerOptions } from '../../sdk/index.js';
 import { CpuPlanner } from '../../sdk/model/planner.js';
 import type { LastShown } from '../../sdk/model/lookahead.js';
 import { validateBatch } from '../../sdk/model/validate.js';
@@ -14,72 +17,77 @@ import { resolveOptions } from '../../sdk/options.js';
 import { randomRows } from '../../sdk/testing/instances.js';
 import { planExhaustive } from '../../sdk/testing/oracle.js';
 import { poolOf } from '../../sdk/testing/pool.js';
-import { runSession, STRATEGIES, type SessionConfig, type Strategy } from './session.js';
+import { runBaselineSession, runSession, STRATEGIES, type SessionConfig, type SessionResult, type Strategy } from './session.js';
 import {
-  candidateRow, DEFAULT_USER, estimate, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mean, mixSeed, pairedLift, percentile, seededRandom, type Estimate,
+  BASELINES, candidateRow, DEFAULT_USER, estimate, EVAL_CATALOG, EVAL_PAGES, makeCatalog, mean, mixSeed, pairedLift, percentile, seededRandom,
+  type Estimate, type UserOptions,
 } from '../../sim/index.js';
 
 const scale = Number(process.env.EVAL_SCALE ?? 1);
-const sessionsOf = (n: number) => Math.max(50, Math.round(n * scale));
-
+const override: RerankerOptions = JSON.parse(process.env.EVAL_SWIPERANK ?? '{}') as RerankerOptions;
 const CATALOG = EVAL_CATALOG;
-const SESSIONS = sessionsOf(5_000);
+const SESSIONS = Math.max(50, Math.round(12_000 * scale));
 const USER_SEED = 7;
 const SESSION_SHAPE = { ...EVAL_PAGES, maxSlots: 200 };
-const USER = { similarityPenalty: DEFAULT_USER.similarityPenalty, categoryPenalty: DEFAULT_USER.categoryPenalty };
-/** Rows of the grid: the user's true fatigue. The first row has none at all (a check that look-ahead's penalties do no harm). */
-const FATIGUE = [
-  { similarityPenalty: 0, categoryPenalty: 0 },
-  { similarityPenalty: 0, categoryPenalty: USER.categoryPenalty },
-  { similarityPenalty: 0.4, categoryPenalty: USER.categoryPenalty },
-  { similarityPenalty: 0.8, categoryPenalty: USER.categoryPenalty },
-];
-const SENSITIVITY = { fatigue: FATIGUE, scoreNoise: [0.25, 0.5, 1], sessions: sessionsOf(2_000) };
 const GAP = { instances: 1_000, candidates: 10, depth: 4, beamWidths: [1, 2, 4, 8], embeddingDim: 8 };
 
-const METRICS = ['purchases', 'longViews', 'depth', 'value'] as const;
+/** Worlds that differ in how users tire, whether buyers leave, and how taste drifts. */
+const WORLDS: { name: string; description: string; user: Omit<UserOptions, 'seed'> }[] = [
+  {
+    name: 'default',
+    description: 'tires of items like the last 3 seen (weights 1, 0.5, 0.25; similarity 0.4, category 0.3); 30% of buyers leave; taste drifts 0.15',
+    user: { similarityPenalty: DEFAULT_USER.similarityPenalty, categoryPenalty: DEFAULT_USER.categoryPenalty },
+  },
+  {
+    name: 'long-memory',
+    description: 'tires over the last 6 seen (weights 0.8^k), buyers never leave, taste almost fixed (drift 0.05)',
+    user: { similarityPenalty: 0.4, categoryPenalty: 0.3, memory: 6, memoryDecay: 0.8, buyExit: 0, drift: 0.05 },
+  },
+  {
+    name: 'drifting',
+    description: 'tires of the category more than of similar items (similarity 0.2, category 0.45); 60% of buyers leave; taste drifts fast (0.4)',
+    user: { similarityPenalty: 0.2, categoryPenalty: 0.45, buyExit: 0.6, drift: 0.4 },
+  },
+];
+
+const METRICS = ['reward', 'purchases', 'value', 'depth', 'longViews'] as const;
 type Metric = (typeof METRICS)[number];
 const METRIC_LABEL: Record<Metric, string> = {
-  purchases: 'purchases / session', longViews: 'long views / session', depth: 'depth (items seen)', value: 'session value (sum of prices bought)',
+  reward: 'session reward (objective)', purchases: 'purchases', value: 'GMV', depth: 'depth (items seen)', longViews: 'long views',
 };
+/** The done criteria: against the best hand-written baseline, and against every other one. */
+const BEST_FLOOR = -0.02;
+const JUDGED: Metric[] = ['reward', 'purchases'];
 
-interface StrategyRun {
+interface Run {
+  name: string;
+  description: string;
   samples: Record<Metric, Float64Array>;
   rerankerMs: number;
   slots: number;
-  capped: number;
   wallMs: number;
 }
 
 const userSeeds = (n: number) => Array.from({ length: n }, (_, s) => mixSeed(USER_SEED, s));
 
-async function runStrategy(strategy: Strategy, config: SessionConfig, seeds: number[]): Promise<StrategyRun> {
+async function collect(name: string, description: string, seeds: number[], one: (seed: number) => Promise<SessionResult> | SessionResult): Promise<Run> {
   const start = performance.now();
   const samples = Object.fromEntries(METRICS.map((m) => [m, new Float64Array(seeds.length)])) as Record<Metric, Float64Array>;
-  let rerankerMs = 0, slots = 0, capped = 0;
+  let rerankerMs = 0, slots = 0;
   for (let s = 0; s < seeds.length; s++) {
-    const r = await runSession(strategy, seeds[s]!, config);
+    const r = await one(seeds[s]!);
     for (const m of METRICS) samples[m][s] = r[m];
     rerankerMs += r.rerankerMs;
     slots += r.depth;
-    if (r.depth >= config.maxSlots) capped++;
   }
-  return { samples, rerankerMs, slots, capped, wallMs: performance.now() - start };
-}
-
-function sessionConfig(scoreNoise: number, fatigue: typeof USER): SessionConfig {
-  const catalog = makeCatalog({ ...CATALOG, scoreNoise });
-  return {
-    catalog, rows: catalog.map(candidateRow), embeddingDim: CATALOG.embeddingDim,
-    ...SESSION_SHAPE, user: fatigue,
-  };
+  return { name, description, samples, rerankerMs, slots, wallMs: performance.now() - start };
 }
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 const withCi = (e: Estimate, digits = 3) => `${fmt(e.mean, digits)} [${fmt(e.lo, digits)}, ${fmt(e.hi, digits)}]`;
 const liftCi = (e: Estimate) => `${pct(e.mean)} [${pct(e.lo)}, ${pct(e.hi)}]`;
-const significant = (e: Estimate) => (e.lo > 0 ? 'up' : e.hi < 0 ? 'down' : 'n.s.');
+const lifts = (a: Run, b: Run) => Object.fromEntries(METRICS.map((m) => [m, pairedLift(a.samples[m], b.samples[m])])) as Record<Metric, Estimate>;
 
 /** Fresh-reranker overhead: a new reranker per session is the clean way to reset shown ids. */
 async function freshRerankerCost(n: number): Promise<number> {
@@ -138,109 +146,83 @@ async function main(): Promise<void> {
   };
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const machine = `${cpu}, ${os.cpus().length} logical cores (shared), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`;
-
-  // Main comparison.
-  const config = sessionConfig(CATALOG.scoreNoise, USER);
+  const catalog = makeCatalog(CATALOG);
+  const rows = catalog.map(candidateRow);
   const seeds = userSeeds(SESSIONS);
-  const runs = new Map<string, StrategyRun>();
-  for (const strategy of STRATEGIES) runs.set(strategy.name, await runStrategy(strategy, config, seeds));
-  const greedy = runs.get('greedy')!;
+  const strategies: Strategy[] = STRATEGIES.map((s) => (s.name === 'swiperank' && Object.keys(override).length > 0
+    ? { ...s, description: `swiperank, ${JSON.stringify(override)}`, options: override } : s));
 
-  print('### Session quality: closed loop against simulated users');
+  print('### Session quality: swiperank against hand-written policies, in three worlds');
   print();
-  print(`${SESSIONS.toLocaleString('en-US')} sessions per strategy, the same users and pages for every strategy (paired). ` +
+  print(`${SESSIONS.toLocaleString('en-US')} sessions per policy and world, the same users and pages for every policy (paired). ` +
     `Catalog of ${CATALOG.size.toLocaleString('en-US')} items, ${CATALOG.categories} categories, embedding ${CATALOG.embeddingDim}, ` +
     `server-score noise ${CATALOG.scoreNoise} (logit sd); pages of ${SESSION_SHAPE.pageSize}, next page under ${SESSION_SHAPE.refillBelow} unseen; ` +
-    `cap ${SESSION_SHAPE.maxSlots} slots. User: similarity penalty ${USER.similarityPenalty}, category penalty ${USER.categoryPenalty}, ` +
-    `purchase ends the session with probability ${DEFAULT_USER.buyExit} on top. Mean [95% CI].`);
+    `cap ${SESSION_SHAPE.maxSlots} slots. Session reward is the objective as earned: sqrt(price) per purchase + 0.25 per long view without one ` +
+    '(the MOC reward with its default weights). Hand-written policies (hw-*) use the same reward and the server\'s scores only; ' +
+    `"best" is the hand-written policy with the highest mean session reward in that world. Mean [95% CI]; lifts are paired (delta method).`);
+
+  const worlds = [];
+  for (const world of WORLDS) {
+    const config: SessionConfig = { catalog, rows, embeddingDim: CATALOG.embeddingDim, ...SESSION_SHAPE, user: world.user };
+    const runs: Run[] = [];
+    for (const s of strategies) runs.push(await collect(s.name, s.description, seeds, (seed) => runSession(s, seed, config)));
+    for (const b of BASELINES) runs.push(await collect(b.name, b.description, seeds, (seed) => runBaselineSession(b, seed, config)));
+    const swiperank = runs.find((r) => r.name === 'swiperank')!;
+    const handWritten = runs.filter((r) => r.name === 'server' || r.name.startsWith('hw-'));
+    const best = handWritten.reduce((a, b) => (mean(b.samples.reward) > mean(a.samples.reward) ? b : a));
+    print();
+    print(`#### World "${world.name}": ${world.description}`);
+    print();
+    print(`| policy | ${METRICS.map((m) => METRIC_LABEL[m]).join(' | ')} | reranker ms / slot |`);
+    print(`|:---|${METRICS.map(() => '---:').join('|')}|---:|`);
+    for (const run of runs) {
+      const perSlot = run.rerankerMs > 0 ? fmt(run.rerankerMs / run.slots, 3) : '—';
+      print(`| ${run.name}: ${run.description} | ${METRICS.map((m) => withCi(estimate(run.samples[m]), m === 'value' ? 2 : 3)).join(' | ')} | ${perSlot} |`);
+    }
+    print();
+    print('Lift of swiperank (defaults) over each policy, paired 95% CI:');
+    print();
+    print(`| over | ${METRICS.map((m) => METRIC_LABEL[m]).join(' | ')} | verdict |`);
+    print(`|:---|${METRICS.map(() => '---:').join('|')}|:---|`);
+    const verdicts: Record<string, boolean> = {};
+    const table: Record<string, Record<Metric, Estimate>> = {};
+    for (const run of runs) {
+      if (run === swiperank) continue;
+      const l = lifts(swiperank, run);
+      table[run.name] = l;
+      const isBest = run === best;
+      const judged = handWritten.includes(run);
+      const ok = JUDGED.every((m) => l[m].lo > (isBest ? BEST_FLOOR : 0));
+      if (judged) verdicts[run.name] = ok;
+      const verdict = !judged ? '' : isBest ? `best hand-written: ${ok ? 'pass' : 'FAIL'} (lower bounds > -2%)` : `${ok ? 'pass' : 'FAIL'} (lower bounds > 0)`;
+      print(`| ${run.name} | ${METRICS.map((m) => liftCi(l[m])).join(' | ')} | ${verdict} |`);
+    }
+    worlds.push({
+      ...world, best: best.name, verdicts, liftsOfSwiperank: table,
+      policies: runs.map((r) => ({
+        name: r.name, description: r.description,
+        metrics: Object.fromEntries(METRICS.map((m) => [m, estimate(r.samples[m])])),
+        rerankerMsPerSlot: r.rerankerMs > 0 ? r.rerankerMs / r.slots : null, wallMs: r.wallMs,
+      })),
+    });
+  }
+
   print();
-  print(`| strategy | ${METRICS.map((m) => METRIC_LABEL[m]).join(' | ')} | reranker ms / slot |`);
-  print(`|:---|${METRICS.map(() => '---:').join('|')}|---:|`);
-  for (const strategy of STRATEGIES) {
-    const run = runs.get(strategy.name)!;
-    const cells = METRICS.map((m) => withCi(estimate(run.samples[m]), m === 'value' ? 2 : 3));
-    const perSlot = strategy.options === null ? '—' : fmt(run.rerankerMs / run.slots, 3);
-    print(`| ${strategy.name}: ${strategy.description} | ${cells.join(' | ')} | ${perSlot} |`);
+  print('#### Summary: swiperank (defaults) against the hand-written policies');
+  print();
+  print('| world | best hand-written | reward over best | purchases over best | every criterion |');
+  print('|:---|:---|---:|---:|:---|');
+  for (const w of worlds) {
+    const l = w.liftsOfSwiperank[w.best]!;
+    const failed = Object.entries(w.verdicts).filter(([, ok]) => !ok).map(([n]) => n);
+    print(`| ${w.name} | ${w.best} | ${liftCi(l.reward)} | ${liftCi(l.purchases)} | ${failed.length === 0 ? 'pass' : `FAIL: ${failed.join(', ')}`} |`);
   }
   print();
-  print('Relative lift over greedy, paired 95% CI (delta method); "up" / "down" where the interval excludes 0:');
+  print('**Personalisation: swiperank with it (defaults) over swiperank without**, same paired sessions');
   print();
-  print(`| strategy | ${METRICS.map((m) => m).join(' | ')} |`);
+  print(`| world | ${METRICS.map((m) => METRIC_LABEL[m]).join(' | ')} |`);
   print(`|:---|${METRICS.map(() => '---:').join('|')}|`);
-  const lifts: Record<string, Record<Metric, Estimate>> = {};
-  for (const strategy of STRATEGIES) {
-    if (strategy.name === 'greedy') continue;
-    const run = runs.get(strategy.name)!;
-    lifts[strategy.name] = Object.fromEntries(METRICS.map((m) => [m, pairedLift(run.samples[m], greedy.samples[m])])) as Record<Metric, Estimate>;
-    print(`| ${strategy.name} | ${METRICS.map((m) => `${liftCi(lifts[strategy.name]![m])} ${significant(lifts[strategy.name]![m])}`).join(' | ')} |`);
-  }
-  const look = runs.get('lookahead')!;
-  const lookVsOneStep = Object.fromEntries(METRICS.map((m) => [m, pairedLift(look.samples[m], runs.get('one-step')!.samples[m])]));
-  const lookVsServer = Object.fromEntries(METRICS.map((m) => [m, pairedLift(look.samples[m], runs.get('server')!.samples[m])]));
-  print();
-  print(`Look-ahead over one-step: ${METRICS.map((m) => `${m} ${liftCi(lookVsOneStep[m]!)}`).join('; ')}.`);
-  print(`Look-ahead over server order: ${METRICS.map((m) => `${m} ${liftCi(lookVsServer[m]!)}`).join('; ')}.`);
-
-  // Sensitivity grid.
-  const freshMs = await freshRerankerCost(200);
-  const lookahead = STRATEGIES.find((s) => s.name === 'lookahead')!;
-  const greedyStrategy = STRATEGIES.find((s) => s.name === 'greedy')!;
-  const unpersonalized = STRATEGIES.find((s) => s.name === 'lookahead-nopers')!;
-  const personalization: { similarityPenalty: number; categoryPenalty: number; lift: Record<Metric, Estimate> }[] = [];
-  const cellSeeds = userSeeds(SENSITIVITY.sessions);
-  const cells: { similarityPenalty: number; categoryPenalty: number; scoreNoise: number; lift: Record<Metric, Estimate>; greedy: Record<Metric, number>; lookahead: Record<Metric, number> }[] = [];
-  const sensitivityStart = performance.now();
-  for (const scoreNoise of SENSITIVITY.scoreNoise) {
-    for (const fatigue of SENSITIVITY.fatigue) {
-      const cellConfig = sessionConfig(scoreNoise, fatigue);
-      const g = await runStrategy(greedyStrategy, cellConfig, cellSeeds);
-      const l = await runStrategy(lookahead, cellConfig, cellSeeds);
-      if (scoreNoise === CATALOG.scoreNoise) {
-        const off = await runStrategy(unpersonalized, cellConfig, cellSeeds);
-        personalization.push({
-          ...fatigue,
-          lift: Object.fromEntries(METRICS.map((m) => [m, pairedLift(l.samples[m], off.samples[m])])) as Record<Metric, Estimate>,
-        });
-      }
-      cells.push({
-        ...fatigue, scoreNoise,
-        lift: Object.fromEntries(METRICS.map((m) => [m, pairedLift(l.samples[m], g.samples[m])])) as Record<Metric, Estimate>,
-        greedy: Object.fromEntries(METRICS.map((m) => [m, mean(g.samples[m])])) as Record<Metric, number>,
-        lookahead: Object.fromEntries(METRICS.map((m) => [m, mean(l.samples[m])])) as Record<Metric, number>,
-      });
-    }
-  }
-  const sensitivityMs = performance.now() - sensitivityStart;
-  print();
-  print('### Sensitivity: lift of look-ahead over greedy');
-  print();
-  print(`${SENSITIVITY.sessions.toLocaleString('en-US')} paired sessions per cell; rows: the user's true similarity / category penalty ` +
-    '(the planner keeps rho = 0.5, phi = 0.35 throughout); columns: server-score noise (logit sd). ' +
-    'Each cell: lift [95% CI] (greedy -> look-ahead means).');
-  for (const m of ['purchases', 'depth', 'value'] as const) {
-    print();
-    print(`**${METRIC_LABEL[m]}**`);
-    print();
-    print(`| similarity / category penalty | ${SENSITIVITY.scoreNoise.map((n) => `noise ${n}`).join(' | ')} |`);
-    print(`|---:|${SENSITIVITY.scoreNoise.map(() => ':---:').join('|')}|`);
-    for (const f of SENSITIVITY.fatigue) {
-      const row = SENSITIVITY.scoreNoise.map((n) => {
-        const c = cells.find((x) => x.scoreNoise === n && x.similarityPenalty === f.similarityPenalty && x.categoryPenalty === f.categoryPenalty)!;
-        const d = m === 'value' ? 1 : 2;
-        return `${liftCi(c.lift[m])} (${fmt(c.greedy[m], d)} -> ${fmt(c.lookahead[m], d)})`;
-      });
-      print(`| ${f.similarityPenalty} / ${f.categoryPenalty} | ${row.join(' | ')} |`);
-    }
-  }
-
-  print();
-  print(`**Personalisation: look-ahead with it over look-ahead without**, noise ${CATALOG.scoreNoise}, same ${SENSITIVITY.sessions.toLocaleString('en-US')} paired sessions per row`);
-  print();
-  print(`| similarity / category penalty | ${METRICS.join(' | ')} |`);
-  print(`|---:|${METRICS.map(() => '---:').join('|')}|`);
-  for (const row of personalization) {
-    print(`| ${row.similarityPenalty} / ${row.categoryPenalty} | ${METRICS.map((m) => `${liftCi(row.lift[m])} ${significant(row.lift[m])}`).join(' | ')} |`);
-  }
+  for (const w of worlds) print(`| ${w.name} | ${METRICS.map((m) => liftCi(w.liftsOfSwiperank['swiperank-nopers']![m])).join(' | ')} |`);
 
   // Optimality gap.
   const gapStart = performance.now();
@@ -250,7 +232,7 @@ async function main(): Promise<void> {
   print('### Plan-level optimality gap of beam search');
   print();
   print(`${GAP.instances.toLocaleString('en-US')} random instances (\`randomRows\`), ${GAP.candidates} candidates = shortlist ${GAP.candidates}, depth ${GAP.depth}, ` +
-    'default rho / phi / tail, half of them planned after a last shown item; gap = (optimum - beam) / optimum of the plan value V against exhaustive search.');
+    'default rho / phi and tail (T of the instance), half of them planned after a last shown item; gap = (optimum - beam) / optimum of the plan value V against exhaustive search.');
   print();
   print('| beam width | mean gap | p95 gap | max gap | exactly optimal | same first item |');
   print('|---:|---:|---:|---:|---:|---:|');
@@ -259,34 +241,22 @@ async function main(): Promise<void> {
     print(`| ${g.beamWidth} | ${share(g.meanGap)} | ${share(g.p95Gap)} | ${share(g.maxGap)} | ${(100 * g.shareOptimal).toFixed(1)}% | ${(100 * g.shareSameFirstItem).toFixed(1)}% |`);
   }
 
+  const freshMs = await freshRerankerCost(200);
   const totalS = (performance.now() - started) / 1000;
-  const mainS = STRATEGIES.reduce((s, x) => s + runs.get(x.name)!.wallMs, 0) / 1000;
   print();
-  print(`Machine: ${machine}. Whole run ${totalS.toFixed(1)} s, one thread (sessions ${mainS.toFixed(1)} s, sensitivity ${(sensitivityMs / 1000).toFixed(1)} s, ` +
-    `gap ${(gapMs / 1000).toFixed(1)} s). A fresh reranker per session (create + dispose, CPU backend, inline) costs ${freshMs.toFixed(3)} ms. ` +
-    `Sessions at the ${SESSION_SHAPE.maxSlots}-slot cap: ${STRATEGIES.map((s) => runs.get(s.name)!.capped).reduce((a, b) => a + b, 0)}. ` +
+  print(`Machine: ${machine}. Whole run ${totalS.toFixed(1)} s, one thread (gap ${(gapMs / 1000).toFixed(1)} s). ` +
+    `A fresh reranker per session (create + dispose, CPU backend, inline) costs ${freshMs.toFixed(3)} ms. ` +
     `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
 
   const json = {
     generatedAt: new Date().toISOString(),
     machine, runSeconds: totalS, scale,
-    config: { catalog: CATALOG, sessions: SESSIONS, userSeed: USER_SEED, session: SESSION_SHAPE, user: { ...DEFAULT_USER, ...USER } },
-    strategies: STRATEGIES.map((s) => {
-      const run = runs.get(s.name)!;
-      return {
-        name: s.name, description: s.description, options: s.options,
-        metrics: Object.fromEntries(METRICS.map((m) => [m, estimate(run.samples[m])])),
-        liftOverGreedy: lifts[s.name] ?? null,
-        rerankerMsPerSlot: s.options === null ? null : run.rerankerMs / run.slots,
-        cappedSessions: run.capped,
-      };
-    }),
-    lookaheadOverOneStep: lookVsOneStep,
-    lookaheadOverServer: lookVsServer,
-    sensitivity: { sessionsPerCell: SENSITIVITY.sessions, cells, personalizationOnOverOff: personalization },
+    config: { catalog: CATALOG, sessions: SESSIONS, userSeed: USER_SEED, session: SESSION_SHAPE, swiperankOptions: override },
+    worlds,
     optimalityGap: { ...GAP, rows: gap },
     freshRerankerMs: freshMs,
   };
+  if (process.env.EVAL_NO_WRITE) return;
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(new URL('./results/latest.md', import.meta.url), `${out.join('\n')}\n`);

@@ -12,7 +12,7 @@ describe('sessions', () => {
   };
 
   it('a closed-loop session through the reranker replays exactly from its seed', async () => {
-    const lookahead = STRATEGIES.find((s) => s.name === 'lookahead')!;
+    const lookahead = STRATEGIES.find((s) => s.name === 'swiperank')!;
     const server = STRATEGIES.find((s) => s.name === 'server')!;
     const play = async (strategy: typeof lookahead, seed: number) => {
       const { rerankerMs: _ms, ...rest } = await runSession(strategy, seed, config);

@@ -3,7 +3,7 @@
  * through the public API (`ingest`, `plan`, `swipe`), until the user leaves.
  */
 import { createReranker, type CandidateRow, type RerankerOptions } from '../../sdk/index.js';
-import { mixSeed, PageStream, serverOrder, SimulatedUser, type CatalogItem, type UserOptions } from '../../sim/index.js';
+import { mixSeed, PageStream, serverOrder, SimulatedUser, type Baseline, type CatalogItem, type Outcome, type UserOptions } from '../../sim/index.js';
 
 export interface Strategy {
   name: string;
@@ -14,17 +14,14 @@ export interface Strategy {
 }
 
 /**
- * The strategies compared. "Greedy" is `depth: 1, shortlist: 1`: the stage-1 shortlist of one
- * is exactly the top fused score `s_i`. Plain `depth: 1` with the default shortlist still
- * ranks by `r + q * tail` (a one-step look-ahead that sees fatigue), so it is reported apart.
+ * The swiperank strategies compared (hand-written baselines are in `baselines.ts`).
+ * "swiperank" is the SDK at its defaults; the others vary one thing against it.
  */
 export const STRATEGIES: Strategy[] = [
   { name: 'server', description: 'server order: page by the server\'s expected GMV, pCvr x price', options: null },
-  { name: 'greedy', description: 'greedy by fused score (depth 1, shortlist 1)', options: { lookahead: { depth: 1, shortlist: 1 } } },
-  { name: 'one-step', description: 'depth 1, default shortlist: r + q(.|last) x tail', options: { lookahead: { depth: 1 } } },
-  { name: 'index-rule', description: 'index rule, no context (default depth, rho = phi = 0)', options: { lookahead: { rho: 0, phi: 0 } } },
-  { name: 'lookahead', description: 'look-ahead, default options', options: {} },
-  { name: 'lookahead-nopers', description: 'look-ahead, personalisation off', options: { personalization: false } },
+  { name: 'swiperank', description: 'swiperank, default options', options: {} },
+  { name: 'swiperank-nopers', description: 'swiperank, personalisation off', options: { personalization: false } },
+  { name: 'swiperank-greedy', description: 'swiperank greedy by fused score (depth 1, shortlist 1)', options: { lookahead: { depth: 1, shortlist: 1 } } },
 ];
 
 export interface SessionConfig {
@@ -40,6 +37,8 @@ export interface SessionConfig {
 }
 
 export interface SessionResult {
+  /** The objective as earned: `sum sqrt(price)` over purchases + `0.25` per long view without one. */
+  reward: number;
   purchases: number;
   longViews: number;
   /** Items seen. */
@@ -52,6 +51,18 @@ export interface SessionResult {
 
 const now = () => performance.now();
 
+/** Adds what the user did with `item` to the session's totals. */
+function earn(result: SessionResult, item: CatalogItem, outcome: Outcome): void {
+  if (outcome.longView) result.longViews++;
+  if (outcome.converted) {
+    result.purchases++;
+    result.value += item.price;
+    result.reward += Math.sqrt(item.price);
+  } else if (outcome.longView) {
+    result.reward += 0.25;
+  }
+}
+
 /**
  * One session of `strategy` for the user of `userSeed`. The user and the pages depend on the
  * seed only, so every strategy meets the same users and pages (common random numbers).
@@ -59,17 +70,13 @@ const now = () => performance.now();
 export async function runSession(strategy: Strategy, userSeed: number, c: SessionConfig): Promise<SessionResult> {
   const user = new SimulatedUser(c.catalog, { ...c.user, seed: userSeed });
   const pages = new PageStream(c.catalog.length, mixSeed(userSeed, 0x9a6e));
-  const result: SessionResult = { purchases: 0, longViews: 0, depth: 0, value: 0, rerankerMs: 0 };
+  const result: SessionResult = { reward: 0, purchases: 0, longViews: 0, depth: 0, value: 0, rerankerMs: 0 };
   let previous: CatalogItem | null = null;
   const see = (item: CatalogItem) => {
     const outcome = user.respond(item, previous);
     previous = item;
     result.depth++;
-    if (outcome.longView) result.longViews++;
-    if (outcome.converted) {
-      result.purchases++;
-      result.value += item.price;
-    }
+    earn(result, item, outcome);
     return outcome;
   };
 
@@ -113,5 +120,30 @@ export async function runSession(strategy: Strategy, userSeed: number, c: Sessio
     plan = await timed(() => ranker.swipe({ id: item.id, dwellMs: outcome.dwellMs, converted: outcome.converted }));
   }
   await timed(() => ranker.dispose());
+  return result;
+}
+
+/**
+ * One session of a hand-written policy for the user of `userSeed`: the same users and pages
+ * as `runSession` (pages arrive the same way), the policy picks from the unseen candidates.
+ */
+export function runBaselineSession(policy: Baseline, userSeed: number, c: SessionConfig): SessionResult {
+  const user = new SimulatedUser(c.catalog, { ...c.user, seed: userSeed });
+  const pages = new PageStream(c.catalog.length, mixSeed(userSeed, 0x9a6e));
+  const result: SessionResult = { reward: 0, purchases: 0, longViews: 0, depth: 0, value: 0, rerankerMs: 0 };
+  const unseen: CatalogItem[] = [];
+  const shown: CatalogItem[] = [];
+  const ingestPage = () => { for (const i of pages.next(c.pageSize)) unseen.push(c.catalog[i]!); };
+  ingestPage();
+  while (result.depth < c.maxSlots && unseen.length > 0) {
+    const at = policy.pick({ unseen, shown });
+    const item = unseen.splice(at, 1)[0]!;
+    const outcome = user.respond(item, shown[shown.length - 1] ?? null);
+    shown.push(item);
+    result.depth++;
+    earn(result, item, outcome);
+    if (!outcome.continues) break;
+    if (unseen.length < c.refillBelow) ingestPage();
+  }
   return result;
 }

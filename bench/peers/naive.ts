@@ -77,9 +77,7 @@ export function createNaivePeer(options: PeerOptions): Peer {
     scored.sort((a, b) => b.score - a.score || a.candidate.index - b.candidate.index);
     const shortlist = scored.slice(0, lookahead.shortlist);
     const L = shortlist.length;
-    const tail = lookahead.tail === 'auto'
-      ? (L === 0 ? 0 : shortlist.reduce((sum, s) => sum + s.reward, 0) / L)
-      : lookahead.tail;
+    const tail = lookahead.tail;
 
     let beams: Beam[] = [{ path: [], value: 0, reach: 1, key: 0, flat: 0 }];
     const depth = Math.min(lookahead.depth, L);

@@ -18,7 +18,8 @@ export interface Peer {
   dispose(): void;
 }
 
-export type PeerOptions = ResolvedOptions & { fusion: { kind: 'moc' } };
+/** Peers plan with a fixed numeric `tail` and `wSwipe` (the bench's cells set them), so they need not re-derive `T`. */
+export type PeerOptions = ResolvedOptions & { fusion: { kind: 'moc'; wSwipe: number }; lookahead: { tail: number } };
 
 /** Feedback signal of docs/MODEL.md#personalisation: +2 convert, +1 long view, +0.25 view, -0.5 skip. */
 export function feedbackSignal(event: Feedback, p: PersonalizationOptions): number {

@@ -87,7 +87,7 @@ export function createTfjsPeer(options: PeerOptions): Peer {
     const pSdrL = tf.gather(p.pSdr, shortlist);
     const embeddingL = tf.gather(p.embedding, shortlist);
     const categoryL = tf.gather(p.category, shortlist);
-    const tail = lookahead.tail === 'auto' ? tf.mean(rewardL) : tf.scalar(lookahead.tail);
+    const tail = tf.scalar(lookahead.tail);
 
     // continuation[k, j] = q(j | k); firstRow: after the last shown item.
     const continuation = tf.mul(tf.reshape(pSdrL, [1, L]), penalty(

@@ -101,6 +101,9 @@ export interface RowResult {
   elapsedMs: number;
 }
 
+/** `T` for every bench row: about what `'auto'` gives on the bench's pools. */
+const BENCH_SESSION_VALUE = 2;
+
 /** `info().choice` with the backend planning at that moment. */
 export type Chosen = BackendChoiceInfo & { backend: string };
 
@@ -113,7 +116,11 @@ export function rerankerOptions(cell: CellSpec, backend: BackendMode): RerankerO
   return {
     backend,
     embeddingDim: cell.embeddingDim,
-    lookahead: { shortlist: cell.shortlist, beamWidth: cell.beamWidth, depth: cell.depth },
+    // A fixed T: the peers implement the planner, not the session-value estimate.
+    fusion: { wSwipe: BENCH_SESSION_VALUE },
+    // The peers personalise by taste alone.
+    personalization: { satiation: 0 },
+    lookahead: { shortlist: cell.shortlist, beamWidth: cell.beamWidth, depth: cell.depth, tail: BENCH_SESSION_VALUE },
     timeoutMs: 120_000,
     // The cell's whole pool is planned over; the default maxPoolSize would evict most of a 65,536 pool.
     maxPoolSize: Math.max(cell.pool, 1),

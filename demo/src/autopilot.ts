@@ -1,5 +1,5 @@
 import { createReranker, type Reranker } from 'swiperank';
-import { DEFAULT_USER, mixSeed, SimulatedUser, type CatalogItem } from '../../sim/index.js';
+import { BASELINES, DEFAULT_USER, mixSeed, SimulatedUser, type CatalogItem } from '../../sim/index.js';
 import { CATALOG, catalog, REFILL_BELOW, type WireCandidate } from '../catalog.js';
 import { CandidateSource } from './candidates.js';
 import { tunable, type DemoSettings, type Strategy } from './settings.js';
@@ -53,6 +53,9 @@ function truth(id: string): CatalogItem {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The hand-written policy to beat: highest `r / (1 - q(j | last))` (sim/baselines.ts). */
+const INDEX_CONTEXT = BASELINES.find((b) => b.name === 'hw-index-context')!;
+
 /**
  * Simulated users swipe through sessions by themselves, one lane per strategy, all lanes at
  * once. Session k of every lane meets the same user (seed) and the same server pages, so
@@ -63,7 +66,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runAutopilot(run: AutopilotRun, onProgress: (p: LaneProgress) => void, stopped: () => boolean): Promise<void> {
   await Promise.all(run.strategies.map(async (strategy) => {
     const finished: SessionOutcome[] = [];
-    let backend = strategy === 'server' ? 'none' : '…';
+    let backend = strategy === 'server' || strategy === 'index-context' ? 'none' : '…';
     for (let k = 0; k < run.sessions && !stopped(); k++) {
       const current: SessionOutcome = { purchases: 0, depth: 0, gmv: 0 };
       const user = new SimulatedUser(catalog(), { ...DEFAULT_USER, seed: mixSeed(AUTOPILOT_SEED, k) });
@@ -94,6 +97,21 @@ export async function runAutopilot(run: AutopilotRun, onProgress: (p: LaneProgre
             while (at >= source.serverOrder.length && !source.exhausted) await source.next();
             if (at >= source.serverOrder.length) break;
             if (!see(source.serverOrder[at++]!).continues) break;
+            if (run.swipeDelayMs) await sleep(run.swipeDelayMs);
+          }
+        } else if (strategy === 'index-context') {
+          // The same server pages as the other lanes; the policy picks from what is unseen.
+          const shown: CatalogItem[] = [];
+          const seen = new Set<string>();
+          const unseen = () => source.serverOrder.filter((id) => !seen.has(id)).map(truth);
+          while (current.depth < run.maxSlots && !stopped()) {
+            while (source.serverOrder.length - seen.size < REFILL_BELOW && !source.exhausted) await source.next();
+            const candidates = unseen();
+            if (candidates.length === 0) break;
+            const item = candidates[INDEX_CONTEXT.pick({ unseen: candidates, shown })]!;
+            seen.add(item.id);
+            shown.push(item);
+            if (!see(item.id).continues) break;
             if (run.swipeDelayMs) await sleep(run.swipeDelayMs);
           }
         } else {

@@ -33,7 +33,8 @@ type RewardName = 'wCvr' | 'wView' | 'wSwipe' | 'gamma';
 
 const reward = (name: RewardName, step: number, kinds?: FusionKind[]): NumberField => ({
   key: name, label: name, step, ...(kinds === undefined ? {} : { kinds }),
-  get: (s) => s.fusion[name],
+  // An 'auto' wSwipe shows as an empty field (a number input drops NaN); typing a number sets it.
+  get: (s) => { const v = s.fusion[name]; return typeof v === 'number' ? v : NaN; },
   set: (s, v) => { s.fusion[name] = v; },
 });
 
@@ -116,7 +117,7 @@ export class Panel {
     this.el.backend!.textContent = info.backend;
     this.el.backend!.dataset.backend = info.backend;
     // While the CPU plans, the WebGPU adapter it is measured against is still worth showing.
-    const measured = info.backend === 'cpu' && info.choice.adapter ? ` (WebGPU open: ${info.choice.adapter})` : '';
+    const measured = info.backend === 'cpu' && info.choice.adapter ? ` (WebGPU: ${info.choice.adapter})` : '';
     this.el.adapter!.textContent = info.adapter + measured;
     this.el.fallback!.textContent = info.fallbackReason ?? 'none';
     this.el.choice!.textContent = `${info.choice.mode}, ${info.choice.state}: ${info.choice.reason}`;
@@ -229,7 +230,7 @@ export class Panel {
 
   private strategySection(): HTMLElement {
     const select = h('select', { testid: 'strategy', 'aria-label': 'Strategy' });
-    for (const s of STRATEGIES) select.append(h('option', { value: s.id, text: s.label }));
+    for (const s of STRATEGIES) if (!s.laneOnly) select.append(h('option', { value: s.id, text: s.label }));
     select.value = this.settings.strategy;
     const error = this.fieldError('strategy-error');
     select.addEventListener('change', () => {

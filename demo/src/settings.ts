@@ -1,11 +1,13 @@
 import { DEFAULT_OPTIONS, type ClassicFusion, type LookaheadOptions, type MocFusion, type TunableOptions } from 'swiperank';
 
-export type Strategy = 'server' | 'greedy' | 'lookahead';
+export type Strategy = 'server' | 'greedy' | 'lookahead' | 'index-context';
 
-export const STRATEGIES: { id: Strategy; label: string; color: string }[] = [
+/** `laneOnly`: an autopilot lane, not a feed strategy (a hand-written policy, no reranker). */
+export const STRATEGIES: { id: Strategy; label: string; color: string; laneOnly?: boolean }[] = [
   { id: 'server', label: 'Server order', color: '#9aa5b1' },
   { id: 'greedy', label: 'Greedy (fused score)', color: '#f5a623' },
   { id: 'lookahead', label: 'Look-ahead', color: '#3ddc97' },
+  { id: 'index-context', label: 'Index rule with context (hand-written)', color: '#b48ead', laneOnly: true },
 ];
 
 export type FusionKind = MocFusion['kind'] | ClassicFusion['kind'];
@@ -15,7 +17,8 @@ export interface DemoSettings {
   strategy: Strategy;
   fusion: {
     kind: FusionKind;
-    wCvr: number; wView: number; wSwipe: number; gamma: number;
+    /** `wSwipe: 'auto'` (the SDK default) weighs pSdr by the session value T. */
+    wCvr: number; wView: number; wSwipe: number | 'auto'; gamma: number;
     weights: { cvr: number; vtr: number; sdr: number };
     alpha: { cvr: number; vtr: number; sdr: number };
     beta: { cvr: number; vtr: number; sdr: number };
@@ -34,7 +37,8 @@ export function defaultSettings(): DemoSettings {
     strategy: 'lookahead',
     fusion: {
       kind: 'moc', wCvr, wView, wSwipe, gamma,
-      weights: { cvr: wCvr, vtr: wView, sdr: wSwipe },
+      // Classic kinds weigh raw probabilities: start sdr at a small weight, as before 'auto'.
+      weights: { cvr: wCvr, vtr: wView, sdr: typeof wSwipe === 'number' ? wSwipe : 0.05 },
       alpha: { cvr: 1, vtr: 1, sdr: 1 },
       beta: { cvr: 0, vtr: 0, sdr: 0 },
     },

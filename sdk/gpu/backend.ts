@@ -1,7 +1,8 @@
 import type { Backend, BackendPlan } from '../backend.js';
 import type { LastShown } from '../model/lookahead.js';
 import type { CandidatePool } from '../model/pool.js';
-import type { GpuStats, ResolvedOptions } from '../types.js';
+import { SessionValue, withSessionValue } from '../model/tail.js';
+import type { GpuStats, PlanOptions, ResolvedOptions } from '../types.js';
 import { GpuPlanner } from './planner.js';
 
 /**
@@ -20,6 +21,8 @@ class WebGpuBackend implements Backend {
   /** Plans run one at a time: they share buffers and one readback buffer. */
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  /** Only for direct callers that pass `'auto'`: the engine hands over T already resolved. */
+  private readonly sessionValue = new SessionValue();
 
   constructor(planner: GpuPlanner) {
     this.planner = planner;
@@ -31,7 +34,8 @@ class WebGpuBackend implements Backend {
     this.stats.deviceLosses++;
   };
 
-  plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions): Promise<BackendPlan> {
+  plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, given: ResolvedOptions | PlanOptions): Promise<BackendPlan> {
+    const options = withSessionValue(this.sessionValue, pool, given);
     const run = () => this.planOnce(pool, u, last, options);
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => {});
@@ -39,7 +43,7 @@ class WebGpuBackend implements Backend {
   }
 
   private async planOnce(
-    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions,
+    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: PlanOptions,
   ): Promise<BackendPlan> {
     const start = performance.now();
     for (;;) {

@@ -2,7 +2,7 @@ import type { BackendPlan } from '../backend.js';
 import type { LastShown } from '../model/lookahead.js';
 import { clampedLogit } from '../model/personalize.js';
 import type { CandidatePool } from '../model/pool.js';
-import type { ResolvedOptions } from '../types.js';
+import type { PlanOptions } from '../types.js';
 import { PASS, PLAN_OUT, PLAN_PARAMS, PLANNED_ITEM, SLOT } from './resources.js';
 import { SHADER_CONSTANTS, type Schedule } from './schedule.js';
 
@@ -94,7 +94,7 @@ export class Packer {
 
   /** The plan's `PlanParams`. */
   planParams(
-    pool: CandidatePool, options: ResolvedOptions, shortlist: number, depth: number, last: LastShown | null,
+    pool: CandidatePool, options: PlanOptions, shortlist: number, depth: number, last: LastShown | null,
   ): Uint32Array<ArrayBuffer> {
     const u32 = new Uint32Array(this.params);
     const { fusion, lookahead, personalization } = options;
@@ -109,7 +109,8 @@ export class Packer {
       alphaCvr: classic?.alpha.cvr ?? 0, alphaVtr: classic?.alpha.vtr ?? 0, alphaSdr: classic?.alpha.sdr ?? 0,
       betaCvr: classic?.beta.cvr ?? 0, betaVtr: classic?.beta.vtr ?? 0, betaSdr: classic?.beta.sdr ?? 0,
       shortlist, beamWidth: lookahead.beamWidth, depth,
-      tailAuto: lookahead.tail === 'auto' ? 1 : 0, tailValue: lookahead.tail === 'auto' ? 0 : lookahead.tail,
+      // The engine resolved 'auto' to the session value T: the shader's own mean is unused.
+      tailAuto: 0, tailValue: lookahead.tail,
       rho: lookahead.rho, phi: lookahead.phi,
       hasLast: last ? 1 : 0, lastCategory: last ? last.category : 0, lastHasCategory: last?.hasCategory ? 1 : 0,
     });

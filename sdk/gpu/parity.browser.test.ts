@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, BackendPlan } from '../backend.js';
 import { createReranker } from '../index.js';
-import { resolveTail, type LastShown, type Shortlist } from '../model/lookahead.js';
+import type { LastShown, Shortlist } from '../model/lookahead.js';
 import { CpuPlanner } from '../model/planner.js';
 import type { CandidatePool } from '../model/pool.js';
 import { resolveOptions } from '../options.js';
@@ -30,7 +30,7 @@ interface Instance {
 
 
 const FUSIONS: RerankerOptions['fusion'][] = [
-  { kind: 'moc', wCvr: 1, wView: 0.25, wSwipe: 0.05, gamma: 0.5 },
+  { kind: 'moc', wCvr: 1, wView: 0.25, gamma: 0.5 }, // wSwipe 'auto': T, as by default
   { kind: 'weighted-sum', weights: { cvr: 1, vtr: 0.3, sdr: 0.2 } },
   { kind: 'product', weights: { cvr: 2, vtr: 0.5, sdr: 0.3 }, alpha: { cvr: 1, vtr: 0.8, sdr: 1.2 } },
   { kind: 'rank', weights: { cvr: 1, vtr: 0.6, sdr: 0.4 }, alpha: { cvr: 1, vtr: 0.7, sdr: 1.3 }, beta: { cvr: 0, vtr: 1, sdr: 2 } },
@@ -110,7 +110,7 @@ function smallestBeamCut(list: Shortlist, instance: Instance, fusedReward: Float
   const o = options.lookahead;
   const L = list.length;
   const depth = Math.min(o.depth, L);
-  const tail = resolveTail(list, o.tail);
+  const tail = new CpuPlanner().resolve(instance.pool, options).lookahead.tail;
   const order: number[] = [];
   for (let c = 0; c < L; c++) order.push(list.poolIndex[c]!);
   let beams: number[][] = [[]];
@@ -169,7 +169,7 @@ function judge(instance: Instance, cpu: CpuPlanner, expected: BackendPlan, actua
   expect(new Set(actual.poolIndex).size, `${instance.label}: distinct items`).toBe(actual.poolIndex.length);
   for (const i of actual.poolIndex) expect(instance.pool.shown[i], `${instance.label}: item ${i} was shown`).toBe(0);
   const list = cpu.shortlist(instance.pool, instance.u, instance.options);
-  const tail = resolveTail(list, instance.options.lookahead.tail);
+  const tail = cpu.resolve(instance.pool, instance.options).lookahead.tail;
   const actualValue = sequenceValue(instance, fused.reward, actual.poolIndex, tail);
   const bestValue = expected.value;
   const describe = `${instance.label}: GPU plan [${actual.poolIndex}] (V=${actualValue}) vs CPU [${expected.poolIndex}] (V=${bestValue})`;

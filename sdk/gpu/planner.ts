@@ -1,7 +1,7 @@
 import type { BackendPlan } from '../backend.js';
 import type { LastShown } from '../model/lookahead.js';
 import type { CandidatePool } from '../model/pool.js';
-import type { ResolvedOptions } from '../types.js';
+import type { PlanOptions } from '../types.js';
 import { GpuDevice } from './device.js';
 import { createKernels, type Kernel } from './kernels.js';
 import { elementBytes } from './layout.js';
@@ -101,13 +101,13 @@ export class GpuPlanner {
    * only when the pool changed since the last plan, the shown mask when it changed.
    */
   async plan(
-    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions,
+    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: PlanOptions,
   ): Promise<{ plan: BackendPlan; traffic: PlanTraffic }> {
     const { lookahead, fusion } = options;
     const shortlist = Math.min(lookahead.shortlist, pool.eligibleCount);
     if (shortlist === 0) {
       // Nothing to plan: no GPU work, the CPU planner's answer for an empty shortlist.
-      const value = lookahead.tail === 'auto' ? 0 : lookahead.tail;
+      const value = lookahead.tail;
       return {
         plan: { poolIndex: [], score: [], reward: [], continueProb: [], reach: [], value },
         traffic: { dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesReadBack: 0 },
@@ -174,7 +174,7 @@ export class GpuPlanner {
 
   /** Sizes every buffer for this plan and writes what changed; returns the bytes written. */
   private upload(
-    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions,
+    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: PlanOptions,
     schedule: Schedule, shape: BufferShape, key: string,
   ): number {
     const { buffers, maxBufferBytes, device } = this.gpu;

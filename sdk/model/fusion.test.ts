@@ -3,13 +3,14 @@ import { resolveOptions } from '../options.js';
 import type { CandidateRow, RerankerOptions } from '../types.js';
 import { poolOf } from '../testing/pool.js';
 import { allocateFused, fuse } from './fusion.js';
+import { planOptions } from './tail.js';
 
 function scores(rows: CandidateRow[], fusion: RerankerOptions['fusion'], shown: string[] = []): number[] {
   const options = resolveOptions({ fusion, personalization: false });
   const pool = poolOf(rows, 0);
   for (const id of shown) pool.markShown(pool.indexOf(id));
   const out = allocateFused(pool.capacity);
-  fuse(pool, new Float64Array(0), options, out, { order: new Int32Array(pool.capacity), rank: new Float64Array(pool.capacity) });
+  fuse(pool, new Float64Array(0), planOptions(options, NaN), out, { order: new Int32Array(pool.capacity), rank: new Float64Array(pool.capacity) });
   return rows.map((_, i) => out.score[i]!);
 }
 

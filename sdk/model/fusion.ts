@@ -1,6 +1,6 @@
-import type { ResolvedOptions } from '../types.js';
+import type { PlanOptions } from '../types.js';
 import type { CandidatePool } from './pool.js';
-import { affinity, shiftProbability } from './personalize.js';
+import { affinity, clampedLogit, shiftProbability } from './personalize.js';
 
 /** Per-pool-slot results of personalisation and fusion; only eligible slots are written. */
 export interface FusedScores {
@@ -36,29 +36,31 @@ function rankBy(p: Float64Array, order: Int32Array, n: number, out: Float64Array
   for (let r = 0; r < n; r++) out[view[r]!] = r + 1;
 }
 
+/** Personalised pCvr' / pVtr' and the reward `r_i` of pool slot `i`, into `out`. */
+export function fuseReward(pool: CandidatePool, u: Float64Array, options: PlanOptions, out: FusedScores, i: number): void {
+  const { fusion, personalization } = options;
+  if (personalization === false) {
+    out.pCvr[i] = pool.pCvr[i]!;
+    out.pVtr[i] = pool.pVtr[i]!;
+  } else {
+    const dim = pool.dim;
+    const shift = dim > 0 ? personalization.strength * affinity(u, pool.embedding, i * dim) : 0;
+    out.pCvr[i] = shiftProbability(pool.pCvr[i]!, shift);
+    out.pVtr[i] = shiftProbability(pool.pVtr[i]!, shift);
+  }
+  out.reward[i] = mocReward(out.pCvr[i]!, out.pVtr[i]!, pool.value[i]!, fusion.wCvr, fusion.wView, fusion.gamma);
+}
+
 /**
  * Personalises pCvr / pVtr with the interest state `u`, then computes the reward and
  * the fused score of every eligible candidate (docs/MODEL.md#reward-and-fusion).
  */
 export function fuse(
-  pool: CandidatePool, u: Float64Array, options: ResolvedOptions, out: FusedScores,
+  pool: CandidatePool, u: Float64Array, options: PlanOptions, out: FusedScores,
   scratch: { order: Int32Array; rank: Float64Array },
 ): void {
-  const { fusion, personalization } = options;
-  const dim = pool.dim;
-  const strength = personalization === false ? 0 : personalization.strength;
-  for (let i = 0; i < pool.size; i++) {
-    if (pool.shown[i]) continue;
-    if (personalization === false) {
-      out.pCvr[i] = pool.pCvr[i]!;
-      out.pVtr[i] = pool.pVtr[i]!;
-    } else {
-      const shift = dim > 0 ? strength * affinity(u, pool.embedding, i * dim) : 0;
-      out.pCvr[i] = shiftProbability(pool.pCvr[i]!, shift);
-      out.pVtr[i] = shiftProbability(pool.pVtr[i]!, shift);
-    }
-    out.reward[i] = mocReward(out.pCvr[i]!, out.pVtr[i]!, pool.value[i]!, fusion.wCvr, fusion.wView, fusion.gamma);
-  }
+  const { fusion } = options;
+  for (let i = 0; i < pool.size; i++) if (!pool.shown[i]) fuseReward(pool, u, options, out, i);
   if (fusion.kind === 'moc') {
     for (let i = 0; i < pool.size; i++) {
       if (!pool.shown[i]) out.score[i] = out.reward[i]! + fusion.wSwipe * pool.pSdr[i]!;
@@ -94,5 +96,57 @@ export function fuse(
       const i = scratch.order[j]!;
       out.score[i] = out.score[i]! + wk / (Math.pow(scratch.rank[i]!, ak) + bk);
     }
+  }
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+/** Relative slack on the bounds, far above rounding in the reward (a few ulps). */
+const SLACK = 1e-9;
+
+/**
+ * Per-slot bounds of the MOC reward over every personalisation shift `|s| <= |strength|`
+ * (`|u| <= 1` and embeddings are unit or zero, so `|strength * u.e| <= |strength|`):
+ * `r(s) = wCvr sigma(Lc + s) v^gamma + wView (sigma(Lv + s) - sigma(Lc + s))+` is bounded by
+ * taking `Lc`, `Lv` at `+-strength` in the direction that raises or lowers each term. Cached
+ * until the pool, the strength or the reward weights change. Needs `wCvr, wView >= 0`.
+ */
+export class RewardBounds {
+  lo = new Float64Array(0);
+  hi = new Float64Array(0);
+  private pool: CandidatePool | null = null;
+  private version = -1;
+  private readonly key = [NaN, NaN, NaN, NaN];
+
+  static applies(options: PlanOptions): boolean {
+    const f = options.fusion;
+    return f.kind === 'moc' && f.wCvr >= 0 && f.wView >= 0;
+  }
+
+  refresh(pool: CandidatePool, u: Float64Array, options: PlanOptions): void {
+    const { fusion: f, personalization: p } = options;
+    let u2 = 0;
+    for (let d = 0; d < u.length; d++) u2 += u[d]! * u[d]!;
+    const S = p === false || pool.dim === 0 ? 0 : Math.abs(p.strength) * Math.max(1, Math.sqrt(u2));
+    const k = this.key;
+    if (this.pool === pool && this.version === pool.version && k[0] === S && k[1] === f.wCvr && k[2] === f.wView && k[3] === f.gamma) return;
+    if (this.lo.length < pool.capacity) {
+      this.lo = new Float64Array(pool.capacity);
+      this.hi = new Float64Array(pool.capacity);
+    }
+    for (let i = 0; i < pool.size; i++) {
+      const vp = Math.pow(pool.value[i]!, f.gamma);
+      // Without personalisation the reward uses the raw probabilities, unclamped.
+      const lc = p === false ? pool.pCvr[i]! : sigmoid(clampedLogit(pool.pCvr[i]!) - S);
+      const hc = p === false ? pool.pCvr[i]! : sigmoid(clampedLogit(pool.pCvr[i]!) + S);
+      const lv = p === false ? pool.pVtr[i]! : sigmoid(clampedLogit(pool.pVtr[i]!) - S);
+      const hv = p === false ? pool.pVtr[i]! : sigmoid(clampedLogit(pool.pVtr[i]!) + S);
+      const lo = f.wCvr * lc * vp + f.wView * Math.max(0, lv - hc);
+      const hi = f.wCvr * hc * vp + f.wView * Math.max(0, hv - lc);
+      this.lo[i] = lo - SLACK * Math.abs(lo);
+      this.hi[i] = hi + SLACK * Math.abs(hi);
+    }
+    this.pool = pool;
+    this.version = pool.version;
+    k[0] = S; k[1] = f.wCvr; k[2] = f.wView; k[3] = f.gamma;
   }
 }

@@ -4,7 +4,7 @@ import { resolveOptions } from '../options.js';
 import { randomRows, seededRandom } from '../testing/instances.js';
 import { exhaustiveSearch } from '../testing/oracle.js';
 import { poolOf } from '../testing/pool.js';
-import type { CandidateRow, LookaheadOptions } from '../types.js';
+import type { CandidateRow, PlanOptions } from '../types.js';
 import { BeamSearch, type LastShown } from './lookahead.js';
 import { CpuPlanner } from './planner.js';
 import { validateBatch } from './validate.js';
@@ -39,11 +39,12 @@ describe('index rule (rho = phi = 0)', () => {
     const beam = new BeamSearch();
     for (let seed = 200; seed < 240; seed++) {
       const rows = randomRows(seededRandom(seed), { size: 7, embeddingDim: 0, idPrefix: `t${seed}_` });
-      const options = resolveOptions({
-        personalization: false, fusion, lookahead: { depth: 7, shortlist: 7, rho: 0, phi: 0, tail: 0 },
-      });
       const pool = poolOf(rows, 0);
-      const list = new CpuPlanner().shortlist(pool, new Float64Array(0), options);
+      const planner = new CpuPlanner();
+      const options = planner.resolve(pool, resolveOptions({
+        personalization: false, fusion, lookahead: { depth: 7, shortlist: 7, rho: 0, phi: 0, tail: 0 },
+      }));
+      const list = planner.shortlist(pool, new Float64Array(0), options);
       const found = beam.search(list, null, { ...options.lookahead, beamWidth: 5040 });
       const ids = found.items.map((c) => pool.ids[list.poolIndex[c]!]);
       expect(ids, `seed ${seed}`).toEqual(byIndexRule(rows));
@@ -54,11 +55,12 @@ describe('index rule (rho = phi = 0)', () => {
     const beam = new BeamSearch();
     for (let seed = 300; seed < 340; seed++) {
       const rows = randomRows(seededRandom(seed), { size: 10, embeddingDim: 0, idPrefix: `u${seed}_` });
-      const options = resolveOptions({
-        personalization: false, fusion, lookahead: { depth: 4, shortlist: 10, rho: 0, phi: 0, tail: 'auto' },
-      });
       const pool = poolOf(rows, 0);
-      const list = new CpuPlanner().shortlist(pool, new Float64Array(0), options);
+      const planner = new CpuPlanner();
+      const options = planner.resolve(pool, resolveOptions({
+        personalization: false, fusion, lookahead: { depth: 4, shortlist: 10, rho: 0, phi: 0, tail: 'auto' },
+      }));
+      const list = planner.shortlist(pool, new Float64Array(0), options);
       const found = beam.search(list, null, { ...options.lookahead, beamWidth: 720 });
       const ids = found.items.map((c) => pool.ids[list.poolIndex[c]!]!);
       expect(ids, `seed ${seed}`).toEqual(byIndexRule(rows).filter((id) => ids.includes(id)));
@@ -71,11 +73,12 @@ describe('beam search against exhaustive search (shortlist 10, depth 4)', () => 
   const dim = 8;
   function instance(seed: number) {
     const random = seededRandom(seed);
-    const options = resolveOptions({
+    const given = resolveOptions({
       embeddingDim: dim,
       lookahead: { depth: 4, shortlist: 10, rho: random(), phi: random(), tail: seed % 3 === 0 ? 0.05 : 'auto' },
     });
     const pool = poolOf(randomRows(random, { size: 30, embeddingDim: dim, categories: 3 }), dim);
+    const options = new CpuPlanner().resolve(pool, given);
     const u = Float64Array.from({ length: dim }, () => (random() - 0.5) * 0.6);
     const last: LastShown | null = seed % 2 ? null : {
       embedding: Float64Array.from(validateBatch(randomRows(random, { size: 1, embeddingDim: dim }), dim).embedding),
@@ -84,7 +87,7 @@ describe('beam search against exhaustive search (shortlist 10, depth 4)', () => 
     const list = new CpuPlanner().shortlist(pool, u, options);
     return { list, last, lookahead: options.lookahead };
   }
-  const search = (beamWidth: number, lookahead: LookaheadOptions) => ({ ...lookahead, beamWidth });
+  const search = (beamWidth: number, lookahead: PlanOptions['lookahead']) => ({ ...lookahead, beamWidth });
 
   it('with beamWidth 720 (every partial sequence kept) the value equals the optimum to 1e-9, on 200 instances', () => {
     const beam = new BeamSearch();

@@ -1,4 +1,4 @@
-import type { LookaheadOptions } from '../types.js';
+import type { PlanOptions } from '../types.js';
 import { TopK } from './topk.js';
 
 /** The last shown item `i_0`, kept apart from the pool because the pool may drop it. */
@@ -46,14 +46,8 @@ export interface Sequence {
   value: number;
 }
 
-/** `tail`: the given constant, or the mean reward over the shortlist. */
-export function resolveTail(list: Shortlist, tail: LookaheadOptions['tail']): number {
-  if (tail !== 'auto') return tail;
-  if (list.length === 0) return 0;
-  let sum = 0;
-  for (let c = 0; c < list.length; c++) sum += list.reward[c]!;
-  return sum / list.length;
-}
+/** Look-ahead options with the tail resolved to a number (the engine's `T`, or as given). */
+type Lookahead = PlanOptions['lookahead'];
 
 /**
  * `q(j | k) = pSdr_j (1 - rho max(0, e_j.e_k)) (1 - phi [cat_j == cat_k])` for every
@@ -144,7 +138,7 @@ export class BeamSearch {
     }
   }
 
-  private row(list: Shortlist, k: number, last: LastShown | null, o: LookaheadOptions): Float64Array {
+  private row(list: Shortlist, k: number, last: LastShown | null, o: Lookahead): Float64Array {
     if (k < 0) return this.firstRow;
     const L = list.length;
     const r = this.rows.subarray(k * L, (k + 1) * L);
@@ -155,11 +149,11 @@ export class BeamSearch {
     return r;
   }
 
-  search(list: Shortlist, last: LastShown | null, o: LookaheadOptions): Sequence {
+  search(list: Shortlist, last: LastShown | null, o: Lookahead): Sequence {
     const L = list.length;
     const depth = Math.min(o.depth, L);
     const W = o.beamWidth;
-    const tail = resolveTail(list, o.tail);
+    const tail = o.tail;
     if (depth === 0) return { items: [], continueProb: [], reach: [], value: tail };
     this.ensure(L, W, depth);
     this.rowReady.fill(0, 0, L);

@@ -32,7 +32,7 @@ describe('personalisation', () => {
   it("feedback moves u toward what was liked and away from what was skipped, and pCvr' / pVtr' follow", async () => {
     const ranker = await createReranker({
       backend: 'cpu', worker: false, embeddingDim: 2,
-      personalization: { strength: 2, decay: 0.9, rate: 0.3 },
+      personalization: { strength: 2, decay: 0.9, rate: 0.3, satiation: 0 },
       lookahead: { depth: 1, shortlist: 1, rho: 0, phi: 0, tail: 0 },
       fusion: { kind: 'moc', wCvr: 1, wView: 0, wSwipe: 0, gamma: 0 },
     });
@@ -53,6 +53,35 @@ describe('personalisation', () => {
     const e = [0.1 / Math.hypot(0.1, 1), 1 / Math.hypot(0.1, 1)];
     const expected = shiftProbability(0.1, 2 * (u[0]! * e[0]! + u[1]! * e[1]!));
     expect(plan.items[0]!.reward).toBeCloseTo(expected, 12);
+    await ranker.dispose();
+  });
+
+  it('satiation: items like the ones just shown lose strength * satiation * h.e, with h <- satiationDecay h + e', async () => {
+    const ranker = await createReranker({
+      backend: 'cpu', worker: false, embeddingDim: 2,
+      personalization: { strength: 2, decay: 0.9, rate: 0.3, satiation: 0.7, satiationDecay: 0.5 },
+      lookahead: { depth: 1, shortlist: 4, rho: 0, phi: 0, tail: 0 },
+      fusion: { kind: 'moc', wCvr: 1, wView: 0, wSwipe: 0, gamma: 0 },
+    });
+    await ranker.ingest([
+      { id: 'shoe-1', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [1, 0] },
+      { id: 'game-1', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [0, 1] },
+      { id: 'shoe-2', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [1, 0.1] },
+      { id: 'game-2', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [0.1, 1] },
+    ]);
+    await ranker.feedback({ id: 'shoe-1', dwellMs: 2_000 });
+    const plan = await ranker.swipe({ id: 'game-1', dwellMs: 2_000 });
+    // Taste: two plain views (+0.25 each). Satiation: h = 0.5 e_shoe1 + e_game1.
+    const u = [0.9 * 0.3 * 0.25, 0.3 * 0.25];
+    const h = [0.5, 1];
+    const reward = (e: number[]) => {
+      const n = Math.hypot(e[0]!, e[1]!);
+      return shiftProbability(0.1, 2 * ((u[0]! - 0.7 * h[0]!) * e[0]! / n + (u[1]! - 0.7 * h[1]!) * e[1]! / n));
+    };
+    // The game was seen last, so the other shoe now leads, and both lost pCvr to satiation.
+    expect(plan.items[0]!.id).toBe('shoe-2');
+    expect(plan.items[0]!.reward).toBeCloseTo(reward([1, 0.1]), 12);
+    expect(plan.items[0]!.reward).toBeLessThan(0.1);
     await ranker.dispose();
   });
 });

@@ -49,3 +49,16 @@ export function affinity(u: Float64Array, embedding: Float64Array, offset: numbe
   for (let k = 0; k < u.length; k++) d += u[k]! * embedding[offset + k]!;
   return d;
 }
+
+/** Satiation after showing the item at `offset`: `h <- decay * h + e`, in place. */
+export function updateSatiation(h: Float64Array, embedding: Float64Array, offset: number, decay: number): void {
+  for (let k = 0; k < h.length; k++) h[k] = decay * h[k]! + embedding[offset + k]!;
+}
+
+/**
+ * The interest vector the backends personalise with: taste `u` less satiation,
+ * `u - satiation * h`, into `out`. The shift of item i is then `strength * (u - satiation h).e_i`.
+ */
+export function effectiveInterest(u: Float64Array, h: Float64Array, satiation: number, out: Float64Array): void {
+  for (let k = 0; k < u.length; k++) out[k] = u[k]! - satiation * h[k]!;
+}

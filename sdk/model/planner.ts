@@ -1,7 +1,8 @@
-import type { ResolvedOptions } from '../types.js';
-import { allocateFused, fuse, type FusedScores } from './fusion.js';
+import type { PlanOptions, ResolvedOptions } from '../types.js';
+import { allocateFused, fuse, fuseReward, RewardBounds, type FusedScores } from './fusion.js';
 import { allocateShortlist, BeamSearch, type LastShown, type Sequence, type Shortlist } from './lookahead.js';
 import type { CandidatePool } from './pool.js';
+import { SessionValue, withSessionValue } from './tail.js';
 import { TopK } from './topk.js';
 
 /** A plan in pool indices: what a backend returns and the engine turns into ids. */
@@ -25,29 +26,52 @@ export class CpuPlanner {
   private list: Shortlist = allocateShortlist(0, 0);
   private readonly topk = new TopK();
   private readonly beam = new BeamSearch();
+  private readonly sessionValue = new SessionValue();
 
-  /** Fused scores of the last plan, by pool index (eligible slots only). */
+  /**
+   * `options` with `'auto'` resolved to the session value `T` of `pool`. The engine does this
+   * once per plan for every backend; direct callers (tests, the eval) get the same here.
+   */
+  resolve(pool: CandidatePool, options: ResolvedOptions | PlanOptions): PlanOptions {
+    return withSessionValue(this.sessionValue, pool, options);
+  }
+
+  private readonly bounds = new RewardBounds();
+  /** The last fusion scored only the candidates that could make the shortlist. */
+  private partial: { pool: CandidatePool; u: Float64Array; options: PlanOptions } | null = null;
+
+  /** Fused scores of the last plan, by pool index (every eligible slot). */
   get scores(): Readonly<FusedScores> {
+    if (this.partial) {
+      const { pool, u, options } = this.partial;
+      fuse(pool, u, options, this.fused, { order: this.order, rank: this.rank });
+      this.partial = null;
+    }
     return this.fused;
   }
 
   /** Stage 1 and the data stage 2 needs, without searching. */
-  shortlist(pool: CandidatePool, u: Float64Array, options: ResolvedOptions): Shortlist {
+  shortlist(pool: CandidatePool, u: Float64Array, given: ResolvedOptions | PlanOptions): Shortlist {
+    const options = this.resolve(pool, given);
     if (this.fused.score.length < pool.capacity) {
       this.fused = allocateFused(pool.capacity);
       this.order = new Int32Array(pool.capacity);
       this.rank = new Float64Array(pool.capacity);
     }
-    fuse(pool, u, options, this.fused, { order: this.order, rank: this.rank });
-
     const L = Math.min(options.lookahead.shortlist, pool.eligibleCount);
     if (this.list.poolIndex.length < L || this.list.dim !== pool.dim) {
       this.list = allocateShortlist(Math.max(L, options.lookahead.shortlist), pool.dim);
     }
     const list = this.list;
-    this.topk.reset(L);
-    const s = this.fused.score;
-    for (let i = 0; i < pool.size; i++) if (!pool.shown[i]) this.topk.offer(s[i]!, i);
+    if (RewardBounds.applies(options) && L < pool.eligibleCount) {
+      this.selectByBounds(pool, u, options, L);
+    } else {
+      fuse(pool, u, options, this.fused, { order: this.order, rank: this.rank });
+      this.partial = null;
+      this.topk.reset(L);
+      const s = this.fused.score;
+      for (let i = 0; i < pool.size; i++) if (!pool.shown[i]) this.topk.offer(s[i]!, i);
+    }
     list.length = this.topk.drain(list.poolIndex);
     const dim = pool.dim;
     for (let c = 0; c < list.length; c++) {
@@ -61,7 +85,33 @@ export class CpuPlanner {
     return list;
   }
 
-  plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions): PlanResult {
+  /**
+   * Stage 1 for `moc` without personalising the whole pool: the `L`-th best lower bound of
+   * the slot score is a threshold no candidate whose upper bound falls below it can pass, so
+   * only the rest are scored exactly. Leaves the same shortlist, in the same order, as
+   * scoring every candidate.
+   */
+  private selectByBounds(pool: CandidatePool, u: Float64Array, options: PlanOptions, L: number): void {
+    const w = (options.fusion as { wSwipe: number }).wSwipe;
+    this.bounds.refresh(pool, u, options);
+    const { lo, hi } = this.bounds;
+    const topk = this.topk;
+    topk.reset(L);
+    for (let i = 0; i < pool.size; i++) if (!pool.shown[i]) topk.offer(lo[i]! + w * pool.pSdr[i]!, i);
+    const threshold = topk.threshold();
+    topk.reset(L);
+    const out = this.fused;
+    for (let i = 0; i < pool.size; i++) {
+      if (pool.shown[i] || hi[i]! + w * pool.pSdr[i]! < threshold) continue;
+      fuseReward(pool, u, options, out, i);
+      out.score[i] = out.reward[i]! + w * pool.pSdr[i]!;
+      topk.offer(out.score[i]!, i);
+    }
+    this.partial = { pool, u, options };
+  }
+
+  plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, given: ResolvedOptions | PlanOptions): PlanResult {
+    const options = this.resolve(pool, given);
     const list = this.shortlist(pool, u, options);
     return this.toResult(list, this.beam.search(list, last, options.lookahead));
   }

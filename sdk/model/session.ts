@@ -1,7 +1,7 @@
 import { details, SwiperankError, show } from '../errors.js';
 import type { Feedback, IngestResult, PersonalizationOptions, RemoveResult, ResetOptions } from '../types.js';
 import type { LastShown } from './lookahead.js';
-import { feedbackSignal, updateInterest } from './personalize.js';
+import { feedbackSignal, updateInterest, updateSatiation } from './personalize.js';
 import { CandidatePool } from './pool.js';
 import { ShownIds } from './shown.js';
 import type { CandidateBatch } from '../types.js';
@@ -13,6 +13,8 @@ export interface SessionSnapshot {
   embeddingDim: number;
   /** The interest state `u`. */
   interest: Float64Array;
+  /** Satiation `h` (absent in records written before it existed: restored as none). */
+  satiation?: Float64Array;
   /** Hashes of the shown ids (see `idHash`), oldest first. */
   shown: Uint32Array;
   last: { embedding: Float64Array; category: number; hasCategory: boolean } | null;
@@ -60,12 +62,15 @@ export function checkIds(ids: unknown): string[] {
 export class SessionState {
   readonly pool: CandidatePool;
   readonly interest: Float64Array;
+  /** Satiation `h`: recently shown embeddings, decayed (docs/MODEL.md#personalisation). */
+  readonly satiation: Float64Array;
   readonly shown = new ShownIds();
   last: LastShown | null = null;
 
   constructor(readonly dim: number) {
     this.pool = new CandidatePool(dim);
     this.interest = new Float64Array(dim);
+    this.satiation = new Float64Array(dim);
   }
 
   readonly isShown = (id: string): boolean => this.shown.has(id);
@@ -99,6 +104,7 @@ export class SessionState {
     const dim = this.dim;
     if (personalization !== false && dim > 0) {
       updateInterest(this.interest, this.pool.embedding, at * dim, feedbackSignal(event, personalization), personalization);
+      updateSatiation(this.satiation, this.pool.embedding, at * dim, personalization.satiationDecay);
     }
     this.last = {
       embedding: this.pool.embedding.slice(at * dim, (at + 1) * dim),
@@ -117,6 +123,7 @@ export class SessionState {
   reset({ keepInterest = false, keepShown = true }: ResetOptions): void {
     this.pool.clear();
     this.last = null;
+    this.satiation.fill(0);
     if (!keepInterest) this.interest.fill(0);
     if (!keepShown) this.shown.clear();
   }
@@ -126,6 +133,7 @@ export class SessionState {
       version: 2,
       embeddingDim: this.dim,
       interest: this.interest.slice(),
+      satiation: this.satiation.slice(),
       shown: this.shown.toArray(),
       last: this.last && { ...this.last, embedding: this.last.embedding.slice() },
     };
@@ -136,6 +144,8 @@ export class SessionState {
     this.shown.merge(s.shown);
     if (s.embeddingDim === this.dim) {
       this.interest.set(s.interest);
+      if (s.satiation?.length === this.dim) this.satiation.set(s.satiation);
+      else this.satiation.fill(0);
       this.last = s.last && { ...s.last, embedding: Float64Array.from(s.last.embedding) };
     }
     for (let r = 0; r < this.pool.size; r++) {

@@ -28,6 +28,11 @@ export class TopK {
     return sa < sb || (sa === sb && ia > ib);
   }
 
+  /** The lowest score kept once `k` entries are held; -Infinity before. */
+  threshold(): number {
+    return this.count < this.k || this.k === 0 ? -Infinity : this.scores[0]!;
+  }
+
   offer(score: number, index: number): void {
     const s = this.scores, ix = this.indices;
     if (this.count < this.k) {

@@ -5,6 +5,7 @@ import { resolveOptions } from '../options.js';
 import { poolOf } from '../testing/pool.js';
 import type { CandidateRow, ClassicFusion, RerankerOptions } from '../types.js';
 import { allocateFused, fuse } from './fusion.js';
+import { planOptions } from './tail.js';
 
 const vectors = new URL('../testing/vectors/', import.meta.url);
 const load = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, vectors), 'utf8')) as T;
@@ -28,7 +29,7 @@ describe('golden vectors (copied from shared/vectors: exhaustive search)', () =>
     const options = resolveOptions({ fusion: c.fusion, personalization: false });
     const pool = poolOf(c.candidates, 0);
     const out = allocateFused(pool.capacity);
-    fuse(pool, new Float64Array(0), options, out, {
+    fuse(pool, new Float64Array(0), planOptions(options, NaN), out, {
       order: new Int32Array(pool.capacity), rank: new Float64Array(pool.capacity),
     });
     c.expected.forEach((s, i) => expect(out.score[i]).toBeCloseTo(s, 12));

@@ -2,9 +2,9 @@
  * Test oracles: the exact optimum of stage 2 by exhaustive search, which beam search is
  * tested and evaluated against. Not part of the package (only tests and the eval import it).
  */
-import type { LookaheadOptions, ResolvedOptions } from '../types.js';
+import type { PlanOptions, ResolvedOptions } from '../types.js';
 import {
-  continuationRow, describeSequence, resolveTail, type LastShown, type Sequence, type Shortlist,
+  continuationRow, describeSequence, type LastShown, type Sequence, type Shortlist,
 } from '../model/lookahead.js';
 import type { CpuPlanner, PlanResult } from '../model/planner.js';
 import type { CandidatePool } from '../model/pool.js';
@@ -14,10 +14,10 @@ import type { CandidatePool } from '../model/pool.js';
  * by exhaustive search: the oracle beam search is tested against. Ties keep the first
  * sequence in lexicographic order.
  */
-export function exhaustiveSearch(list: Shortlist, last: LastShown | null, o: LookaheadOptions): Sequence {
+export function exhaustiveSearch(list: Shortlist, last: LastShown | null, o: PlanOptions['lookahead']): Sequence {
   const L = list.length;
   const depth = Math.min(o.depth, L);
-  const tail = resolveTail(list, o.tail);
+  const tail = o.tail;
   const rows: Float64Array[] = [];
   for (let k = -1; k < L; k++) {
     const r = new Float64Array(L);
@@ -53,8 +53,9 @@ export function exhaustiveSearch(list: Shortlist, last: LastShown | null, o: Loo
 
 /** `planner.plan` with stage 2 searched exhaustively: the optimal plan of the same shortlist. */
 export function planExhaustive(
-  planner: CpuPlanner, pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions,
+  planner: CpuPlanner, pool: CandidatePool, u: Float64Array, last: LastShown | null, given: ResolvedOptions | PlanOptions,
 ): PlanResult {
+  const options = planner.resolve(pool, given);
   const list = planner.shortlist(pool, u, options);
   return planner.toResult(list, exhaustiveSearch(list, last, options.lookahead));
 }
