@@ -5,7 +5,7 @@
  * from these tables; `planner.ts` sizes, writes and binds buffers from the same tables.
  */
 
-import { MAX_DEPTH } from './schedule.js';
+import { MAX_DEPTH, SHADER_CONSTANTS } from './schedule.js';
 import { struct, type Element } from './layout.js';
 
 /** Plan-wide parameters, written once a plan. */
@@ -114,7 +114,8 @@ export const BUFFERS = {
   ranks: buffer('u32', 'storage', (s) => (s.rank ? 3 * s.size : 0)),
   sortScratch: buffer('vec2u', 'storage', (s) => s.sortEntries),
   digitCounts: buffer('u32', 'storage', (s) => s.digitWords),
-  selectScratch: buffer('atomic<u32>', 'cleared', (s) => s.histogramBins + 2 * s.size),
+  // The histogram, then the chosen keys and the boundary's, two words a key (shortlist.wgsl).
+  selectScratch: buffer('atomic<u32>', 'cleared', (s) => s.histogramBins + 2 * SHADER_CONSTANTS.MAX_SELECT + 2 * s.size),
   shortlist: buffer(SHORTLIST_ITEM, 'storage', (s) => s.shortlist),
   shortEmbedding: buffer('vec4f', 'storage', (s) => s.shortlist * s.dim4),
   scalars: buffer('f32', 'storage', () => 1),
@@ -172,7 +173,7 @@ export const MODULE_BINDINGS = {
     shortlist: bind('write', 'shortlist'),
     shortEmbedding: bind('write', 'shortEmbedding'),
     scalars: bind('write', 'scalars', '[0]: tail.'),
-    selectScratch: bind('atomic', 'selectScratch', 'HISTOGRAM_BINS counts (filled by fuse or rankScore), then the boundary entries, two words each.'),
+    selectScratch: bind('atomic', 'selectScratch', 'HISTOGRAM_BINS counts (filled by fuse or rankScore), then the chosen keys and the boundary\'s.'),
   },
   beam: {
     beamPass: bind('pass', 'passes'),
