@@ -2,6 +2,20 @@ import { SwiperankError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { CandidateBatchColumns } from './validate.js';
 
+/** The per-candidate columns a pool and a validated batch share. */
+type CandidateFields = Pick<CandidateBatchColumns, 'pCvr' | 'pVtr' | 'pSdr' | 'value' | 'category' | 'hasCategory' | 'embedding'>;
+
+/** Copies one candidate's fields from row `from` of `src` to row `to` of `dst`. */
+export function copyCandidate(dst: CandidateFields, to: number, src: CandidateFields, from: number, dim: number): void {
+  dst.pCvr[to] = src.pCvr[from]!;
+  dst.pVtr[to] = src.pVtr[from]!;
+  dst.pSdr[to] = src.pSdr[from]!;
+  dst.value[to] = src.value[from]!;
+  dst.category[to] = src.category[from]!;
+  dst.hasCategory[to] = src.hasCategory[from]!;
+  dst.embedding.set(src.embedding.subarray(from * dim, (from + 1) * dim), to * dim);
+}
+
 /**
  * The columnar candidate pool. Pool index order is arrival order and is what every
  * tie rule refers to; shown candidates are marked, then dropped by an order-keeping
@@ -84,13 +98,7 @@ export class CandidatePool {
         this.shown[at] = 0;
         this.eligibleCount++;
       }
-      this.pCvr[at] = batch.pCvr[row]!;
-      this.pVtr[at] = batch.pVtr[row]!;
-      this.pSdr[at] = batch.pSdr[row]!;
-      this.value[at] = batch.value[row]!;
-      this.category[at] = batch.category[row]!;
-      this.hasCategory[at] = batch.hasCategory[row]!;
-      this.embedding.set(batch.embedding.subarray(row * dim, (row + 1) * dim), at * dim);
+      copyCandidate(this, at, batch, row, dim);
     }
     this.version++;
   }
@@ -152,14 +160,8 @@ export class CandidatePool {
       if (w !== r) {
         this.ids[w] = id;
         this.index.set(id, w);
-        this.pCvr[w] = this.pCvr[r]!;
-        this.pVtr[w] = this.pVtr[r]!;
-        this.pSdr[w] = this.pSdr[r]!;
-        this.value[w] = this.value[r]!;
-        this.category[w] = this.category[r]!;
-        this.hasCategory[w] = this.hasCategory[r]!;
+        copyCandidate(this, w, this, r, dim);
         this.shown[w] = 0;
-        this.embedding.copyWithin(w * dim, r * dim, (r + 1) * dim);
       }
       w++;
     }
