@@ -1,6 +1,6 @@
 // Stage 1: the top `shortlist` pool slots by fused score, gathered in rank order into the
 // compact arrays stage 2 reads: per shortlisted candidate its pool index, reward, pSdr,
-// category, score and embedding; and the tail. One workgroup, after `fuse` (or
+// category, score and embedding. One workgroup, after `fuse` (or
 // `rankScore`) counted every eligible key in a histogram of its high 16 bits:
 //  1. the bin where the k-th best key lies, from the histogram;
 //  2. one pass over the pool: keys in a better bin are chosen, those in that bin are the
@@ -93,14 +93,5 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
     for (var d = 0u; d < plan.dim4; d++) {
       shortEmbedding[c * plan.dim4 + d] = embedding[i * plan.dim4 + d];
     }
-  }
-  storageBarrier();
-  // One invocation sums the rewards in shortlist order, as the CPU does.
-  if (lid == 0u) {
-    var total = 0.0;
-    for (var s = 0u; s < k; s++) {
-      total += shortlist[s].reward;
-    }
-    scalars[0] = select(plan.tailValue, total / f32(k), plan.tailAuto != 0u);
   }
 }

@@ -84,7 +84,8 @@ export class CandidatePool {
     const { added, evicted } = this.preview(batch, isShown, maxPoolSize);
     if (evicted > 0) this.evictOldest(evicted, new Set(batch.ids));
     if (this.size + added > this.capacity) this.compact();
-    if (this.size + added > this.capacity) this.grow(Math.max(this.capacity * 2, this.size + added));
+    // Doubling, but not past maxPoolSize: a full pool compacts instead (once per batch, O(pool)).
+    if (this.size + added > this.capacity) this.grow(Math.max(Math.min(this.capacity * 2, maxPoolSize), this.size + added));
     const dim = this.dim;
     for (let row = 0; row < batch.ids.length; row++) {
       const id = batch.ids[row]!;
