@@ -61,6 +61,7 @@ function rejectedRow(e: unknown, batch: WireCandidate[]): { index: number; reaso
   if (!isSwiperankError(e) || (e.code !== 'INVALID_CANDIDATE' && e.code !== 'DUPLICATE_ID')) return null;
   const { row: index, field, rule, value } = e.details;
   if (index === undefined || !Number.isInteger(index) || index < 0 || index >= batch.length) return null;
+  // The panel names the candidate and its row itself: the reason is the field, its rule and the value.
   const got = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return { index, reason: field && rule ? `${field} ${rule}, got ${got}` : e.message };
 }
