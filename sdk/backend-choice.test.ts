@@ -74,7 +74,11 @@ async function harness(mode: 'auto' | 'cpu' | 'webgpu', f: Fakes, size = 1000, o
   const input = (): PlanInput => ({ pool, interest: new Float64Array(dim), last: null, ...state });
   const choice = new BackendChoice(mode, backends, input, clock.now);
   await choice.start();
-  if (opened) await choice.settled();
+  if (opened) {
+    // WebGPU opens after the first served plan.
+    await choice.plan(input());
+    await choice.settled();
+  }
   return {
     choice, counts, pool, state,
     /** One served plan, then whatever shadow work it queued. */
@@ -101,7 +105,8 @@ const N = CHOICE_RULE.samples;
 describe("backend 'auto': the CPU plans first, then the measurement decides", () => {
   it('serves the first plans on the CPU while WebGPU opens, then switches to a WebGPU that is clearly faster', async () => {
     const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 5 }, 1000, false);
-    expect(h.choice.info()).toMatchObject({ mode: 'auto', state: 'measuring', reason: 'WebGPU is starting; the CPU plans meanwhile' });
+    expect(h.choice.info()).toMatchObject({ mode: 'auto', state: 'measuring', reason: 'WebGPU opens after the first plan; the CPU plans' });
+    expect(h.counts.gpuOpened).toBe(0);
     const served = await h.choice.plan({ pool: h.pool, interest: new Float64Array(dim), last: null, ...h.state });
     expect(served.backend).toBe('cpu');
     expect(h.choice.info().samples).toEqual({ cpu: 1, webgpu: 0 });

@@ -97,6 +97,8 @@ export class BackendChoice {
   private shadow: Promise<void> | null = null;
   /** WebGPU opening in the background for `'auto'`. */
   private warming: Promise<void> | null = null;
+  /** `'auto'` at creation: WebGPU opens once the first plan was served. */
+  private warmAfterPlan = false;
   private decidedAfterMs: number | undefined;
   private disposed = false;
   private readonly started: number;
@@ -111,7 +113,7 @@ export class BackendChoice {
     this.mode = mode;
     this.started = clock();
     this.cpu = backends.cpu();
-    this.reason = mode === 'cpu' ? "backend 'cpu' was asked for" : 'WebGPU is starting; the CPU plans meanwhile';
+    this.reason = mode === 'cpu' ? "backend 'cpu' was asked for" : 'WebGPU opens after the first plan; the CPU plans';
   }
 
   /**
@@ -121,7 +123,7 @@ export class BackendChoice {
   async start(): Promise<void> {
     if (this.mode === 'cpu') return;
     if (this.mode === 'auto') {
-      this.enterAuto();
+      this.enterAuto(true);
       return;
     }
     await this.force('webgpu');
@@ -158,6 +160,15 @@ export class BackendChoice {
       this.reference = { generation: input.generation, options: input.options, poolIndex: plan.poolIndex };
       this.decide();
       this.startShadows();
+    }
+    if (this.warmAfterPlan) {
+      // On a later task, once this plan is on its way back.
+      this.warmAfterPlan = false;
+      this.warming = nextTask().then(() => {
+        this.warming = null;
+        if (!this.disposed && this.mode === 'auto' && !this.gpu) this.warm();
+        return this.warming ?? undefined;
+      });
     }
     return { plan, backend: backend.kind };
   }
@@ -245,18 +256,28 @@ export class BackendChoice {
     return this.opening;
   }
 
-  /** `'auto'`: the CPU serves; WebGPU opens in the background, and the next plan starts a round. */
-  private enterAuto(): void {
+  /**
+   * `'auto'`: the CPU serves, and the next plan starts a round. At creation WebGPU opens after
+   * the first plan was served: compiling pipelines (on the CPU, with a software adapter) must
+   * not slow the feed's first screen.
+   */
+  private enterAuto(atCreation = false): void {
     this.serving = 'cpu';
     this.workload = null;
     if (this.gpu) return this.measuring('measuring on the next plans');
-    this.measuring('WebGPU is starting; the CPU plans meanwhile');
-    this.warm();
+    if (atCreation) {
+      this.measuring('WebGPU opens after the first plan; the CPU plans');
+      this.warmAfterPlan = true;
+    } else {
+      this.measuring('WebGPU is starting; the CPU plans meanwhile');
+      this.warm();
+    }
   }
 
-  /** Opens WebGPU in the background and measures once it is open (and its readback floor known). */
+  /** Opens WebGPU in the background and measures once it is open. */
   private warm(): void {
     this.released = false;
+    this.warmAfterPlan = false;
     this.warming ??= this.openGpu().then(async (gpu) => {
       if (this.mode !== 'auto' || this.disposed) return;
       if (!gpu) return this.decided('cpu', `WebGPU is unavailable: ${this.fallbackReason}`);
@@ -282,7 +303,7 @@ export class BackendChoice {
     this.serving = 'cpu';
     if (this.parityFailure) return this.decided('cpu', this.parityFailure);
     if (this.released) this.warm();
-    if (this.opening) return this.measuring('WebGPU is starting; the CPU plans meanwhile');
+    if (this.opening || this.warmAfterPlan) return this.measuring('WebGPU is starting; the CPU plans meanwhile');
     if (!this.gpu) return this.decided('cpu', `WebGPU is unavailable: ${this.fallbackReason}`);
     this.measuring('measuring: the CPU plans while WebGPU runs shadow plans');
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReranker, SwiperankError, type CandidateRow, type Reranker } from './index.js';
 import { randomRows, seededRandom } from './testing/instances.js';
+import { rejection } from './testing/errors.js';
 
 const dim = 3;
 const good = (): CandidateRow[] => randomRows(seededRandom(1), { size: 20, embeddingDim: dim });
@@ -9,16 +10,6 @@ async function ranker(options = {}): Promise<Reranker> {
   const r = await createReranker({ backend: 'cpu', worker: false, embeddingDim: dim, ...options });
   await r.ingest(good());
   return r;
-}
-
-async function rejection(p: Promise<unknown>): Promise<SwiperankError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SwiperankError);
-    return e as SwiperankError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('bad input (docs/MODEL.md#candidates): rejected whole, named, and nothing changes', () => {

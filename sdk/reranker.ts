@@ -96,6 +96,7 @@ function restoreBuffers(r: SessionRestore): ArrayBuffer[] {
   const { session: s, pool: p } = r;
   const views = [s.interest, s.shown, p.pCvr, p.pVtr, p.pSdr, p.value, p.category, p.hasCategory, p.embedding];
   if (s.last) views.push(s.last.embedding);
+  if (s.satiation) views.push(s.satiation);
   return views.map((v) => v.buffer as ArrayBuffer);
 }
 

@@ -4,20 +4,12 @@ import { createReranker, SwiperankError, type CandidateRow, type Plan, type Rera
 import { idHash } from './model/shown.js';
 import { requireAdapter } from './testing/gpu.js';
 import { randomRows, seededRandom } from './testing/instances.js';
+import { pageHeapMb as heapMb, rejection } from './testing/errors.js';
 import { lane } from './testing/lane.js';
 
 const dim = 16;
 const page = (seed: number, size: number, prefix: string): CandidateRow[] =>
   randomRows(seededRandom(seed), { size, embeddingDim: dim, categories: 6, idPrefix: prefix });
-
-async function rejection(p: Promise<unknown>): Promise<SwiperankError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SwiperankError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Counts IndexedDB puts made in this page (the inline engine's writes) until restored. */
 function countIndexedDbWrites(): { writes: number; restore(): void } {
@@ -28,13 +20,6 @@ function countIndexedDbWrites(): { writes: number; restore(): void } {
     return put.apply(this, args);
   };
   return counter;
-}
-
-function heapMb(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
-  expect(memory, 'performance.memory (Chromium)').toBeDefined();
-  return memory!.usedJSHeapSize / 2 ** 20;
 }
 
 describe('the page runtime', () => {

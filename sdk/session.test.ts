@@ -6,20 +6,11 @@ import { idHash, ShownIds } from './model/shown.js';
 import { validateBatch } from './model/validate.js';
 import { allowWorkersInNode, portWorkers } from './testing/port-worker.js';
 import { randomRows, seededRandom } from './testing/instances.js';
+import { rejection } from './testing/errors.js';
 
 const dim = 8;
 const rows = (seed: number, size: number, prefix: string): CandidateRow[] =>
   randomRows(seededRandom(seed), { size, embeddingDim: dim, idPrefix: prefix });
-
-async function rejection(p: Promise<unknown>): Promise<SwiperankError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SwiperankError);
-    return e as SwiperankError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const inline = (options = {}) => createReranker({ backend: 'cpu', worker: false, embeddingDim: dim, ...options });
 
@@ -216,6 +207,21 @@ describe('restarts from the page copy', () => {
     await ranker.dispose();
   });
 
+  it('a caller that changes its rows after ingest does not break a restart: the copy is the page\'s own', async () => {
+    const { ranker, workers } = await overWorkers();
+    const page = rows(14, 50, 'm');
+    await ranker.ingest(page);
+    for (const row of page) {
+      row.pCvr = NaN;
+      row.embedding = [];
+    }
+    workers.current.faults.crash = true;
+    expect((await rejection(ranker.plan())).code).toBe('WORKER_FAILED');
+    expect((await ranker.plan()).poolSize).toBe(50);
+    expect(await ranker.info()).toMatchObject({ poolSize: 50, worker: true });
+    await ranker.dispose();
+  });
+
   it('one stall under a tight timeoutMs: recovered within 3 calls', async () => {
     const { ranker, workers } = await overWorkers({ timeoutMs: 100 });
     await ranker.ingest(rows(11, 200, 't'));
@@ -321,17 +327,19 @@ describe('a long session', () => {
       ms.push(performance.now() - start);
     }
     heap.push(heapMb());
-    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-    const early = mean(ms.slice(2_000, 4_000));
-    const late = mean(ms.slice(18_000, 20_000));
+    // Medians: a shared machine's hiccups move a mean, not a median.
+    const median = (a: number[]) => a.slice().sort((x, y) => x - y)[a.length >> 1]!;
+    const early = median(ms.slice(2_000, 4_000));
+    const late = median(ms.slice(18_000, 20_000));
     const info = await ranker.info();
     console.log(`20,000 swipes: ${shown.size} distinct, crash errors ${errors}, workers ${workers.started.length}; `
-      + `per swipe ${early.toFixed(3)} ms (swipes 2k-4k) vs ${late.toFixed(3)} ms (18k-20k); `
+      + `per swipe (median) ${early.toFixed(3)} ms (swipes 2k-4k) vs ${late.toFixed(3)} ms (18k-20k); `
       + `heap MiB by 2k swipes ${heap.map((h) => h.toFixed(1)).join(' ')}; pool ${info.poolSize}, shown ${info.shownCount}`);
     expect(shown.size).toBe(20_000);
     expect(errors).toBe(1);
     expect(info.shownCount).toBe(20_000);
-    expect(late / early).toBeLessThan(2.5);
+    // A pool that kept growing would be ~6x slower by the end (10,000 vs 65,536 candidates).
+    expect(late / early).toBeLessThan(3);
     // Bounded growth: the shown-id memory (two copies, 20,000 ids) and this test's own records.
     expect(heap[heap.length - 1]! - heap[2]!).toBeLessThan(12);
     await ranker.dispose();

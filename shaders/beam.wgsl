@@ -103,7 +103,7 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
     }
   }
   continuation[flat] = q;
-  candidates[flat] = vec2u(scoreKey(beamKey(head, item, q, scalars[0])), flat);
+  candidates[flat] = vec2u(scoreKey(beamKey(head, item, q, plan.tail)), flat);
 }
 
 // The best `kept` pairs of the step become the next step's beams, best first; after the
@@ -221,5 +221,5 @@ fn writePlan() {
     reach *= continueProb[t];
   }
   planOut.count = depth;
-  planOut.value = value + reach * scalars[0];
+  planOut.value = value + reach * plan.tail;
 }

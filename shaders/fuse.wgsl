@@ -8,7 +8,7 @@
 fn writeStageKey(i: u32, score: f32) {
   let key = scoreKey(score);
   stageKeys[i] = vec2u(key, i);
-  atomicAdd(&selectScratch[key >> 16u], 1u);
+  atomicAdd(&selectScratch[key >> HISTOGRAM_SHIFT], 1u);
 }
 
 fn eligible(i: u32) -> bool {

@@ -1,22 +1,26 @@
-// Top-k select in one workgroup, for stage 1's boundary (shortlist.wgsl): entries are
-// (score key, index) pairs, all distinct, read through `boundaryAt`, and the order is the
-// one of `precedes`. An MSB-first radix select on the 64-bit key, 8 bits a round: each
-// round histograms the digit of the entries that still match the threshold's prefix, and
-// one invocation walks the 256 counts to the digit where the k-th entry lies. It stops as
-// soon as every entry matching the prefix is needed; then those at or below the
-// threshold are chosen.
+// Stage 1's choosing (shortlist.wgsl): the chosen keys, and the best
+// `need` of the boundary, chosen by one invocation. Entries are (score key, index) pairs,
+// all distinct, in the order of `precedes`. The boundary is resolved by an MSB-first radix
+// select on the bits below the bin, 8 bits a round: each round counts the digit of the
+// entries still matching the threshold's prefix and walks the counts to the digit where
+// the last needed entry lies, until every entry matching the prefix is needed. One
+// invocation and no barrier in the loop: SwiftShader compiles a loop around barriers
+// into costly coroutines, and a boundary holds few entries unless scores tie in bulk.
 
-var<workgroup> histograms: array<array<atomic<u32>, RADIX>, 2>;
-var<workgroup> chosen: array<vec2u, MAX_SELECT>;
+// The chosen keys live in selectScratch (storage): a workgroup array of MAX_SELECT keys
+// costs SwiftShader seconds to compile.
 var<workgroup> chosenCount: atomic<u32>;
-// A round's result (digit, entries still needed, 1 when all of the digit's are needed), read
-// back with workgroupUniformLoad so that every invocation branches alike.
-var<workgroup> roundResult: vec3u;
+
+fn chosenAt(j: u32) -> vec2u {
+  let at = CHOSEN_AT + 2u * j;
+  return vec2u(atomicLoad(&selectScratch[at]), atomicLoad(&selectScratch[at + 1u]));
+}
 
 fn choose(entry: vec2u) {
-  let at = atomicAdd(&chosenCount, 1u);
-  if (at < MAX_SELECT) {
-    chosen[at] = entry;
+  let j = atomicAdd(&chosenCount, 1u);
+  if (j < MAX_SELECT) {
+    atomicStore(&selectScratch[CHOSEN_AT + 2u * j], entry.x);
+    atomicStore(&selectScratch[CHOSEN_AT + 2u * j + 1u], entry.y);
   }
 }
 
@@ -39,77 +43,57 @@ fn atOrBelow(entry: vec2u, prefix: vec2u, mask: vec2u) -> bool {
 }
 
 // Chooses the best `need` of boundaryAt(0..count), which all match `prefix` under `mask`
-// (the rounds before `firstRound`); need <= count. All SELECT_GROUP invocations call it,
-// in uniform control flow.
-fn selectTop(count: u32, need: u32, lid: u32, prefixIn: vec2u, maskIn: vec2u, firstRound: u32) {
-  let chunk = (count + SELECT_GROUP - 1u) / SELECT_GROUP;
-  let begin = min(lid * chunk, count);
-  let end = min(begin + chunk, count);
-  for (var d = lid; d < RADIX; d += SELECT_GROUP) {
-    atomicStore(&histograms[0][d], 0u);
-  }
-  workgroupBarrier();
+// (the digits before `firstRound`); need <= count.
+fn chooseFromBoundary(count: u32, need: u32, prefixIn: vec2u, maskIn: vec2u, firstRound: u32) {
   var prefix = prefixIn;
   var mask = maskIn;
   var left = need;
-  // Which of the two histograms counts this round: the other is cleared meanwhile.
-  var counts = 0u;
-  for (var round = firstRound; round < 8u && left > 0u; round++) {
+  for (var round = firstRound; round < 8u; round++) {
     let digits = digitBits(RADIX - 1u, round);
     // Index digits above the largest index are 0 in every entry: nothing to count.
     if (round >= 4u && ((plan.size - 1u) & digits.y) == 0u) {
       mask |= digits;
       continue;
     }
-    for (var i = begin; i < end; i++) {
+    var counts: array<u32, RADIX>;
+    // Zeroed by hand: on SwiftShader a var declared in a loop kept its last iteration's counts.
+    for (var d = 0u; d < RADIX; d++) {
+      counts[d] = 0u;
+    }
+    for (var i = 0u; i < count; i++) {
       let entry = boundaryAt(i);
       if (all((entry & mask) == prefix)) {
-        atomicAdd(&histograms[counts][digitOf(entry, round)], 1u);
+        counts[digitOf(entry, round)] += 1u;
       }
     }
-    workgroupBarrier();
-    for (var d = lid; d < RADIX; d += SELECT_GROUP) {
-      atomicStore(&histograms[1u - counts][d], 0u);
+    var below = 0u;
+    var digit = 0u;
+    while (digit < RADIX - 1u && below + counts[digit] < left) {
+      below += counts[digit];
+      digit++;
     }
-    if (lid == 0u) {
-      var below = 0u;
-      var digit = 0u;
-      loop {
-        let n = atomicLoad(&histograms[counts][digit]);
-        if (below + n >= left || digit == RADIX - 1u) {
-          roundResult = vec3u(digit, left - below, select(0u, 1u, below + n == left));
-          break;
-        }
-        below += n;
-        digit++;
-      }
-    }
-    let result = workgroupUniformLoad(&roundResult);
-    prefix |= digitBits(result.x, round);
+    let wholeDigit = below + counts[digit] == left;
+    prefix |= digitBits(digit, round);
     mask |= digits;
-    left = result.y;
-    counts = 1u - counts;
-    if (result.z != 0u) {
+    left -= below;
+    if (wholeDigit) {
       break;
     }
   }
-  if (left > 0u) {
-    for (var i = begin; i < end; i++) {
-      let entry = boundaryAt(i);
-      if (atOrBelow(entry, prefix, mask)) {
-        choose(entry);
-      }
+  for (var i = 0u; i < count; i++) {
+    let entry = boundaryAt(i);
+    if (atOrBelow(entry, prefix, mask)) {
+      choose(entry);
     }
   }
-  workgroupBarrier();
 }
 
-// Where chosen[j] ranks among chosen[0..k): how many of them precede it.
+// Where chosen key j ranks among the k chosen: how many of them precede it.
 fn rankOf(j: u32, k: u32) -> u32 {
-  let entry = chosen[j];
+  let entry = chosenAt(j);
   var rank = 0u;
   for (var m = 0u; m < k; m++) {
-    rank += select(0u, 1u, precedes(chosen[m], entry));
+    rank += select(0u, 1u, precedes(chosenAt(m), entry));
   }
   return rank;
 }

@@ -75,7 +75,7 @@ export class FeedApp {
       this.panel.error(`could not fetch candidates: ${message(e)}`);
     }
     await this.showInfo();
-    const plan = await this.timed(() => this.reranker.plan(), NOTES.reranked);
+    const plan = await this.timed(() => this.unshownPlan(), NOTES.reranked);
     // The item a reload puts back, as the server sends it now if this page has it again.
     const { onScreen } = this.history;
     const resumed = onScreen && (this.source.byId.get(onScreen.id) ?? onScreen);
@@ -136,6 +136,26 @@ export class FeedApp {
     return plan;
   }
 
+  /**
+   * A plan with no id this page already showed. The reranker can lose its last batched write
+   * when a page is closed (WebKit ends the worker before the write on pagehide lands) and would
+   * plan those ids again: they are reported again (their dwell is lost: 0 ms) and planned anew.
+   */
+  private async unshownPlan(): Promise<Plan> {
+    let plan = await this.reranker.plan();
+    for (let round = 0; round < 16; round++) {
+      const stale = plan.items.filter((item) => this.history.shown.has(item.id));
+      if (stale.length === 0) break;
+      for (const { id } of stale) {
+        await this.reranker.feedback({ id, dwellMs: 0, converted: false }).catch((e: unknown) => {
+          if (!alreadyShown(e)) throw e;
+        });
+      }
+      plan = await this.reranker.plan();
+    }
+    return plan;
+  }
+
   /** The item to show after `plan`: the plan's first, or the server's next unseen one. */
   private pick(plan: Plan): WireCandidate | null {
     if (this.settings.strategy === 'server') {
@@ -191,10 +211,10 @@ export class FeedApp {
   /** Step two: replans, refilling first if the pool ran dry, and in the background when it runs low. */
   private async nextItem(start: number): Promise<WireCandidate | null> {
     const note = this.settings.strategy === 'server' ? NOTES.server : NOTES.reranked;
-    let plan = await this.timed(() => this.reranker.plan(), note, start);
+    let plan = await this.timed(() => this.unshownPlan(), note, start);
     if (plan.items.length === 0 && !this.source.exhausted) {
       await this.fill();
-      plan = await this.timed(() => this.reranker.plan(), note);
+      plan = await this.timed(() => this.unshownPlan(), note);
     } else if (this.poolLeft < REFILL_BELOW) {
       void this.fill().catch((e: unknown) => this.panel.error(`could not fetch candidates: ${message(e)}`));
     }

@@ -38,11 +38,11 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   radixScan: kernel('sort', ['sortPass', 'digitCounts']),
   radixScatter: kernel('sort', ['sortPass', 'source', 'sorted', 'digitCounts']),
   selectShortlist: kernel('shortlist', [
-    'plan', 'slots', 'embedding', 'fused', 'keys', 'shortlist', 'shortEmbedding', 'scalars', 'selectScratch']),
+    'plan', 'slots', 'embedding', 'fused', 'keys', 'shortlist', 'shortEmbedding', 'selectScratch']),
   expand: kernel('beam', [
-    'beamPass', 'plan', 'vectors', 'shortlist', 'shortEmbedding', 'scalars', 'beams', 'rowCache', 'candidates', 'continuation']),
+    'beamPass', 'plan', 'vectors', 'shortlist', 'shortEmbedding', 'beams', 'rowCache', 'candidates', 'continuation']),
   selectBeams: kernel('beam', [
-    'beamPass', 'plan', 'shortlist', 'shortEmbedding', 'scalars', 'beams', 'rowCache', 'candidates', 'continuation', 'planOut']),
+    'beamPass', 'plan', 'shortlist', 'shortEmbedding', 'beams', 'rowCache', 'candidates', 'continuation', 'planOut']),
 };
 
 /** A binding of one module: its number (its place in the module's table) and how it is declared. */

@@ -17,13 +17,13 @@ export interface Struct<F extends string> {
   /** `struct Name { ... }` in WGSL. */
   readonly wgsl: string;
   /** Writes every scalar field at word `at` of one buffer, seen as f32 and as u32. */
-  write(f32: Float32Array, u32: Uint32Array, at: number, values: Readonly<Record<ScalarOf<F>, number>>): void;
-  /** The scalar fields at word `at`. */
+  write(f32: Float32Array, u32: Uint32Array, at: number, values: Readonly<Record<F, number>>): void;
+  /** The scalar fields at word `at` (an array field is read through its element struct). */
   read(f32: Float32Array, u32: Uint32Array, at: number): Record<F, number>;
 }
 
-/** Field names are typed as given; arrays are read through their element struct. */
-type ScalarOf<F extends string> = F;
+/** The values of a struct's fields, by name. */
+export type ValuesOf<S> = S extends Struct<infer F> ? Record<F, number> : never;
 
 export function struct<const F extends string>(
   name: string, fields: Readonly<Record<F, Field>>, docs: Partial<Record<F, string>> = {},

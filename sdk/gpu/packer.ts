@@ -109,8 +109,7 @@ export class Packer {
       alphaCvr: classic?.alpha.cvr ?? 0, alphaVtr: classic?.alpha.vtr ?? 0, alphaSdr: classic?.alpha.sdr ?? 0,
       betaCvr: classic?.beta.cvr ?? 0, betaVtr: classic?.beta.vtr ?? 0, betaSdr: classic?.beta.sdr ?? 0,
       shortlist, beamWidth: lookahead.beamWidth, depth,
-      // The engine resolved 'auto' to the session value T: the shader's own mean is unused.
-      tailAuto: 0, tailValue: lookahead.tail,
+      tail: lookahead.tail,
       rho: lookahead.rho, phi: lookahead.phi,
       hasLast: last ? 1 : 0, lastCategory: last ? last.category : 0, lastHasCategory: last?.hasCategory ? 1 : 0,
     });

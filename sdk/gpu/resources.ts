@@ -5,7 +5,7 @@
  * from these tables; `planner.ts` sizes, writes and binds buffers from the same tables.
  */
 
-import { MAX_DEPTH } from './schedule.js';
+import { MAX_DEPTH, SHADER_CONSTANTS } from './schedule.js';
 import { struct, type Element } from './layout.js';
 
 /** Plan-wide parameters, written once a plan. */
@@ -17,7 +17,7 @@ export const PLAN_PARAMS = struct('PlanParams', {
   alphaCvr: 'f32', alphaVtr: 'f32', alphaSdr: 'f32',
   betaCvr: 'f32', betaVtr: 'f32', betaSdr: 'f32',
   shortlist: 'u32', beamWidth: 'u32', depth: 'u32',
-  tailAuto: 'u32', tailValue: 'f32', rho: 'f32', phi: 'f32',
+  tail: 'f32', rho: 'f32', phi: 'f32',
   hasLast: 'u32', lastCategory: 'u32', lastHasCategory: 'u32',
 }, {
   size: 'Pool slots in use (shown ones included); then eligible slots.',
@@ -25,7 +25,7 @@ export const PLAN_PARAMS = struct('PlanParams', {
   fusionKind: 'FUSION_MOC, FUSION_WEIGHTED_SUM, FUSION_PRODUCT or FUSION_RANK.',
   shortlist: 'Shortlist length L, already min(shortlist, eligible).',
   depth: 'Planned slots: min(depth, L).',
-  tailAuto: 'The tail: the mean shortlisted reward when tailAuto is 1, else tailValue.',
+  tail: 'The tail T, resolved by the engine before the plan (the session value when tail is \'auto\').',
 });
 
 /** What one dispatch of a multi-pass kernel needs; each kernel reads its own fields. */
@@ -114,10 +114,10 @@ export const BUFFERS = {
   ranks: buffer('u32', 'storage', (s) => (s.rank ? 3 * s.size : 0)),
   sortScratch: buffer('vec2u', 'storage', (s) => s.sortEntries),
   digitCounts: buffer('u32', 'storage', (s) => s.digitWords),
-  selectScratch: buffer('atomic<u32>', 'cleared', (s) => s.histogramBins + 2 * s.size),
+  // The histogram, then the chosen keys and the boundary's, two words a key (shortlist.wgsl).
+  selectScratch: buffer('atomic<u32>', 'cleared', (s) => s.histogramBins + 2 * SHADER_CONSTANTS.MAX_SELECT + 2 * s.size),
   shortlist: buffer(SHORTLIST_ITEM, 'storage', (s) => s.shortlist),
   shortEmbedding: buffer('vec4f', 'storage', (s) => s.shortlist * s.dim4),
-  scalars: buffer('f32', 'storage', () => 1),
   beams: buffer(BEAM, 'storage', (s) => (s.depth + 1) * s.beamWidth),
   candidates: buffer('vec2u', 'storage', (s) => s.beamWidth * (s.shortlist + s.beamWidth)),
   continuation: buffer('f32', 'storage', (s) => s.beamWidth * s.shortlist),
@@ -171,8 +171,7 @@ export const MODULE_BINDINGS = {
     keys: bind('read', 'stageKeys', 'Per pool slot (score key, slot); LAST_KEY for slots that are not eligible.'),
     shortlist: bind('write', 'shortlist'),
     shortEmbedding: bind('write', 'shortEmbedding'),
-    scalars: bind('write', 'scalars', '[0]: tail.'),
-    selectScratch: bind('atomic', 'selectScratch', 'HISTOGRAM_BINS counts (filled by fuse or rankScore), then the boundary entries, two words each.'),
+    selectScratch: bind('atomic', 'selectScratch', 'HISTOGRAM_BINS counts (filled by fuse or rankScore), then the chosen keys and the boundary\'s.'),
   },
   beam: {
     beamPass: bind('pass', 'passes'),
@@ -180,7 +179,6 @@ export const MODULE_BINDINGS = {
     vectors: bind('read', 'vectors', 'u, then the last shown item\'s embedding, dim4 vec4s each.'),
     shortlist: bind('read', 'shortlist'),
     shortEmbedding: bind('read', 'shortEmbedding'),
-    scalars: bind('read', 'scalars'),
     beams: bind('write', 'beams', '(depth + 1) steps of beamWidth beams; step 0 is the empty sequence, implied.'),
     rowCache: bind('write', 'rowCache', 'Per shortlist position k, its continuation row q(. | k) of L f32 bits, once filled; then '
       + 'at L * L: the rows to fill after this step, their items (up to beamWidth), and per item 1 once its row is filled or '

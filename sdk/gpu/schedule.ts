@@ -5,7 +5,10 @@
  */
 
 import { LIMITS } from '../limits.js';
-import type { BufferName } from './resources.js';
+import type { ValuesOf } from './layout.js';
+import type { BufferName, PASS } from './resources.js';
+
+const HISTOGRAM_SHIFT = 16;
 
 /**
  * Sizes the schedule and the shaders share. `kernels.ts` declares each as a WGSL `const`
@@ -20,10 +23,11 @@ export const SHADER_CONSTANTS = {
   RADIX_GROUP: 8,
   /** Invocations per workgroup of the data-parallel kernels. */
   WORKGROUP: 64,
-  /** Invocations of the one workgroup that selects a top k (select.wgsl). */
+  /** Invocations of selectShortlist's one workgroup (shortlist.wgsl, select.wgsl). */
   SELECT_GROUP: 64,
-  /** Bins of stage 1's histogram: one per value of a stage key's high 16 bits. */
-  HISTOGRAM_BINS: 65_536,
+  /** Stage 1's histogram bins a stage key by its bits from HISTOGRAM_SHIFT up. */
+  HISTOGRAM_SHIFT,
+  HISTOGRAM_BINS: 2 ** (32 - HISTOGRAM_SHIFT),
   /** Most entries the shortlist select keeps. */
   MAX_SELECT: LIMITS.shortlistMax,
   /** Invocations of selectBeams, each keeping the best pairs of every KEEP_GROUP-th beam. */
@@ -46,8 +50,8 @@ export type KernelName =
   | 'radixCount' | 'radixScan' | 'radixScatter'
   | 'selectShortlist' | 'expand' | 'selectBeams';
 
-/** The fields of `struct Pass` (resources.ts). */
-export type PassParams = Record<'count' | 'stride' | 'shift' | 'blocks' | 'step' | 'beams' | 'kept', number>;
+/** One entry of the pass table: the fields of `Pass` (resources.ts). */
+export type PassParams = ValuesOf<typeof PASS>;
 
 export interface Dispatch {
   kernel: KernelName;

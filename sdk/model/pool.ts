@@ -2,6 +2,20 @@ import { SwiperankError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { CandidateBatchColumns } from './validate.js';
 
+/** The per-candidate columns a pool and a validated batch share. */
+type CandidateFields = Pick<CandidateBatchColumns, 'pCvr' | 'pVtr' | 'pSdr' | 'value' | 'category' | 'hasCategory' | 'embedding'>;
+
+/** Copies one candidate's fields from row `from` of `src` to row `to` of `dst`. */
+export function copyCandidate(dst: CandidateFields, to: number, src: CandidateFields, from: number, dim: number): void {
+  dst.pCvr[to] = src.pCvr[from]!;
+  dst.pVtr[to] = src.pVtr[from]!;
+  dst.pSdr[to] = src.pSdr[from]!;
+  dst.value[to] = src.value[from]!;
+  dst.category[to] = src.category[from]!;
+  dst.hasCategory[to] = src.hasCategory[from]!;
+  dst.embedding.set(src.embedding.subarray(from * dim, (from + 1) * dim), to * dim);
+}
+
 /**
  * The columnar candidate pool. Pool index order is arrival order and is what every
  * tie rule refers to; shown candidates are marked, then dropped by an order-keeping
@@ -70,7 +84,8 @@ export class CandidatePool {
     const { added, evicted } = this.preview(batch, isShown, maxPoolSize);
     if (evicted > 0) this.evictOldest(evicted, new Set(batch.ids));
     if (this.size + added > this.capacity) this.compact();
-    if (this.size + added > this.capacity) this.grow(Math.max(this.capacity * 2, this.size + added));
+    // Doubling, but not past maxPoolSize: a full pool compacts instead (once per batch, O(pool)).
+    if (this.size + added > this.capacity) this.grow(Math.max(Math.min(this.capacity * 2, maxPoolSize), this.size + added));
     const dim = this.dim;
     for (let row = 0; row < batch.ids.length; row++) {
       const id = batch.ids[row]!;
@@ -84,13 +99,7 @@ export class CandidatePool {
         this.shown[at] = 0;
         this.eligibleCount++;
       }
-      this.pCvr[at] = batch.pCvr[row]!;
-      this.pVtr[at] = batch.pVtr[row]!;
-      this.pSdr[at] = batch.pSdr[row]!;
-      this.value[at] = batch.value[row]!;
-      this.category[at] = batch.category[row]!;
-      this.hasCategory[at] = batch.hasCategory[row]!;
-      this.embedding.set(batch.embedding.subarray(row * dim, (row + 1) * dim), at * dim);
+      copyCandidate(this, at, batch, row, dim);
     }
     this.version++;
   }
@@ -152,14 +161,8 @@ export class CandidatePool {
       if (w !== r) {
         this.ids[w] = id;
         this.index.set(id, w);
-        this.pCvr[w] = this.pCvr[r]!;
-        this.pVtr[w] = this.pVtr[r]!;
-        this.pSdr[w] = this.pSdr[r]!;
-        this.value[w] = this.value[r]!;
-        this.category[w] = this.category[r]!;
-        this.hasCategory[w] = this.hasCategory[r]!;
+        copyCandidate(this, w, this, r, dim);
         this.shown[w] = 0;
-        this.embedding.copyWithin(w * dim, r * dim, (r + 1) * dim);
       }
       w++;
     }

@@ -2,7 +2,7 @@ import { details, SwiperankError, show } from '../errors.js';
 import type { Feedback, IngestResult, PersonalizationOptions, RemoveResult, ResetOptions } from '../types.js';
 import type { LastShown } from './lookahead.js';
 import { feedbackSignal, updateInterest, updateSatiation } from './personalize.js';
-import { CandidatePool } from './pool.js';
+import { CandidatePool, copyCandidate } from './pool.js';
 import { ShownIds } from './shown.js';
 import type { CandidateBatch } from '../types.js';
 import { validateBatch, type CandidateBatchColumns } from './validate.js';
@@ -164,14 +164,7 @@ export class SessionState {
     for (let r = 0; r < p.size; r++) {
       if (p.shown[r]) continue;
       out.ids[w] = p.ids[r]!;
-      out.pCvr[w] = p.pCvr[r]!;
-      out.pVtr[w] = p.pVtr[r]!;
-      out.pSdr[w] = p.pSdr[r]!;
-      out.value[w] = p.value[r]!;
-      out.category[w] = p.category[r]!;
-      out.hasCategory[w] = p.hasCategory[r]!;
-      out.embedding.set(p.embedding.subarray(r * dim, (r + 1) * dim), w * dim);
-      w++;
+      copyCandidate(out, w++, p, r, dim);
     }
     return out;
   }
