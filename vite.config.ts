@@ -5,20 +5,22 @@ import { defineConfig } from 'vite';
 export default defineConfig(({ mode }) => ({
   // `vite build` makes the page-side package; `vite build --mode worker` adds dist/worker.js,
   // one self-contained file a strict-CSP host can serve from its own origin.
+  // The page-side chunks stay readable (no source maps needed); both workers are minified.
   build: (mode === 'worker' ? {
     outDir: 'dist',
     emptyOutDir: false,
-    sourcemap: true,
+    sourcemap: false,
     target: 'es2022',
     lib: { entry: { worker: 'sdk/worker/worker.ts' }, formats: ['es'] },
-    rolldownOptions: { output: { codeSplitting: false } },
+    // Vite's own `minify` keeps whitespace in library ES output; the bundler's minifies fully.
+    rolldownOptions: { output: { codeSplitting: false, minify: true } },
   } : {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    sourcemap: false,
     target: 'es2022',
     minify: false,
-    lib: { entry: { index: 'sdk/index.ts' }, formats: ['es'] },
+    lib: { entry: { index: 'sdk/index.ts', 'self-hosted': 'sdk/self-hosted.ts' }, formats: ['es'] },
     rolldownOptions: { external: ['comlink', 'idb-keyval'] },
   }) as UserConfig['build'],
   // The bundled worker is inlined into one chunk: a blob-URL worker cannot load sibling chunks.

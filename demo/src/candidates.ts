@@ -61,7 +61,8 @@ function rejectedRow(e: unknown, batch: WireCandidate[]): { index: number; reaso
   if (!isSwiperankError(e) || (e.code !== 'INVALID_CANDIDATE' && e.code !== 'DUPLICATE_ID')) return null;
   const index = e.details.row;
   if (index === undefined || !Number.isInteger(index) || index < 0 || index >= batch.length) return null;
-  return { index, reason: e.message };
+  // The SDK's message names the candidate and its row first; the panel names them once, itself.
+  return { index, reason: e.message.replace(/^candidate (?:at row \d+|.*? \(row \d+\)): /, '') };
 }
 
 /** Pages of one session from the candidate server, in the order the server ranked them. */
