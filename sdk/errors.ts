@@ -17,14 +17,16 @@ const CODES: ReadonlySet<string> = new Set<SwiperankErrorCode>([
 
 /**
  * What a program needs to act on an error without reading its message: the candidate's `id`
- * and batch `row`, the `field` (`pCvr`, `embedding[3]`, `options.lookahead.depth`) and the
- * offending `value`. Long strings are cut to {@link MAX_SHOWN_CHARS} characters.
+ * and batch `row`, the `field` (`pCvr`, `embedding[3]`, `options.lookahead.depth`), the
+ * offending `value` and the `rule` it broke. Long strings are cut to {@link MAX_SHOWN_CHARS} characters.
  */
 export interface SwiperankErrorDetails {
   id?: string;
   row?: number;
   field?: string;
   value?: unknown;
+  /** What `field` must be, in words: `must be in [0, 1]`. */
+  rule?: string;
 }
 
 /** Strings in messages and details are cut to this many characters: a 1 MB id makes no 1 MB message. */
@@ -65,6 +67,7 @@ export function details(d: SwiperankErrorDetails): SwiperankErrorDetails {
   if (d.row !== undefined) out.row = d.row;
   if (d.field !== undefined) out.field = d.field;
   if ('value' in d) out.value = detailValue(d.value);
+  if (d.rule !== undefined) out.rule = d.rule;
   return out;
 }
 

@@ -24,7 +24,7 @@ const ZEROS: Objectives = { cvr: 0, vtr: 0, sdr: 0 };
 
 function bad(field: string, value: unknown, rule: string): never {
   throw new SwiperankError('BAD_OPTION', `options.${field} ${rule}, got ${show(value)}`,
-    details({ field: `options.${field}`, value }));
+    details({ field: `options.${field}`, value, rule }));
 }
 
 function finite(field: string, value: unknown, min = -Infinity, max = Infinity): number {
@@ -37,7 +37,7 @@ function integer(field: string, value: unknown, min: number, max: number): numbe
   if (typeof value !== 'number' || !Number.isInteger(value)) bad(field, value, 'must be an integer');
   if (value < min || value > max) {
     throw new SwiperankError('LIMIT_EXCEEDED', `options.${field} must be in [${min}, ${max}], got ${show(value)}`,
-      details({ field: `options.${field}`, value }));
+      details({ field: `options.${field}`, value, rule: `must be in [${min}, ${max}]` }));
   }
   return value;
 }

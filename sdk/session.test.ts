@@ -35,9 +35,9 @@ describe('errors a program can use', () => {
       batch[3]!.pVtr = 1.5;
       const error = await rejection(ranker.ingest(batch));
       expect(error.code).toBe('INVALID_CANDIDATE');
-      expect(error.details).toEqual({ id: 'd3', row: 3, field: 'pVtr', value: 1.5 });
+      expect(error.details).toEqual({ id: 'd3', row: 3, field: 'pVtr', value: 1.5, rule: 'must be in [0, 1]' });
       const option = await rejection(createReranker({ worker: false, lookahead: { depth: 99 } }));
-      expect(option.details).toEqual({ field: 'options.lookahead.depth', value: 99 });
+      expect(option.details).toEqual({ field: 'options.lookahead.depth', value: 99, rule: 'must be in [1, 16]' });
       await ranker.dispose();
     }
   });
@@ -83,7 +83,7 @@ describe('bad numbers', () => {
   it('a value above the limit is rejected naming the limit; at the limit every score is finite', async () => {
     const r = await inline();
     const error = await rejection(r.ingest([{ id: 'v', pCvr: 0.5, pVtr: 0.5, pSdr: 0.5, value: 1e39 }]));
-    expect(error.details).toEqual({ id: 'v', row: 0, field: 'value', value: 1e39 });
+    expect(error.details).toEqual({ id: 'v', row: 0, field: 'value', value: 1e39, rule: 'must be in (0, 1000000000000]' });
     expect(error.message).toMatch(/\(0, 1000000000000\]/);
     await r.ingest([{ id: 'v', pCvr: 0.5, pVtr: 0.5, pSdr: 0.5, value: 1e12 }]);
     const plan = await r.plan();

@@ -59,10 +59,11 @@ export function candidateProblem(value: unknown, embeddingDim: number): string |
 /** The batch row a rejection names, if the SDK rejected one row of it (a rejected batch changes nothing). */
 function rejectedRow(e: unknown, batch: WireCandidate[]): { index: number; reason: string } | null {
   if (!isSwiperankError(e) || (e.code !== 'INVALID_CANDIDATE' && e.code !== 'DUPLICATE_ID')) return null;
-  const index = e.details.row;
+  const { row: index, field, rule, value } = e.details;
   if (index === undefined || !Number.isInteger(index) || index < 0 || index >= batch.length) return null;
-  // The SDK's message names the candidate and its row first; the panel names them once, itself.
-  return { index, reason: e.message.replace(/^candidate (?:at row \d+|.*? \(row \d+\)): /, '') };
+  // The panel names the candidate and its row itself: the reason is the field, its rule and the value.
+  const got = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return { index, reason: field && rule ? `${field} ${rule}, got ${got}` : e.message };
 }
 
 /** Pages of one session from the candidate server, in the order the server ranked them. */

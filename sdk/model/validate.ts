@@ -23,7 +23,7 @@ function where(id: unknown, row: number): string {
 
 function invalid(id: unknown, row: number, field: string, value: unknown, rule: string): never {
   throw new SwiperankError('INVALID_CANDIDATE', `${where(id, row)}: ${field} ${rule}, got ${show(value)}`,
-    details({ id: typeof id === 'string' ? id : undefined, row, field, value }));
+    details({ id: typeof id === 'string' ? id : undefined, row, field, value, rule }));
 }
 
 function badColumn(field: string, value: unknown, message: string): never {
@@ -59,7 +59,7 @@ function put(
   if (typeof id !== 'string' || id.length === 0) invalid(id, row, 'id', id, 'must be a non-empty string');
   if (seen.has(id)) {
     throw new SwiperankError('DUPLICATE_ID', `${where(id, row)}: id ${show(id)} appears more than once in the batch`,
-      details({ id, row, field: 'id', value: id }));
+      details({ id, row, field: 'id', value: id, rule: 'must appear once in the batch' }));
   }
   seen.add(id);
   out.ids[row] = id;
