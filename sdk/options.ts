@@ -10,7 +10,7 @@ export const DEFAULT_LOOKAHEAD: LookaheadOptions = {
   depth: 4, beamWidth: 8, shortlist: 64, rho: 0.5, phi: 0.35, tail: 'auto',
 };
 export const DEFAULT_PERSONALIZATION: PersonalizationOptions = {
-  strength: 1, decay: 0.9, rate: 0.2, satiation: 1, satiationDecay: 0.6, skipMs: 1_500, longViewMs: 4_000,
+  strength: 1, decay: 0.9, rate: 0.2, satiation: 1, satiationDecay: 0.75, skipMs: 1_500, longViewMs: 4_000,
 };
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /**

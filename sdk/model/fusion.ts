@@ -1,6 +1,6 @@
 import type { PlanOptions } from '../types.js';
 import type { CandidatePool } from './pool.js';
-import { affinity, clampedLogit, shiftProbability } from './personalize.js';
+import { affinity, clampedLogit, stopOdds } from './personalize.js';
 
 /** Per-pool-slot results of personalisation and fusion; only eligible slots are written. */
 export interface FusedScores {
@@ -45,8 +45,10 @@ export function fuseReward(pool: CandidatePool, u: Float64Array, options: PlanOp
   } else {
     const dim = pool.dim;
     const shift = dim > 0 ? personalization.strength * affinity(u, pool.embedding, i * dim) : 0;
-    out.pCvr[i] = shiftProbability(pool.pCvr[i]!, shift);
-    out.pVtr[i] = shiftProbability(pool.pVtr[i]!, shift);
+    // sigmoid(logit(clamp(p)) + shift) = 1 / (1 + odds * exp(-shift)): one exp for both.
+    const e = Math.exp(-shift);
+    out.pCvr[i] = 1 / (1 + stopOdds(pool.pCvr[i]!) * e);
+    out.pVtr[i] = 1 / (1 + stopOdds(pool.pVtr[i]!) * e);
   }
   out.reward[i] = mocReward(out.pCvr[i]!, out.pVtr[i]!, pool.value[i]!, fusion.wCvr, fusion.wView, fusion.gamma);
 }
@@ -126,7 +128,9 @@ export class RewardBounds {
     const { fusion: f, personalization: p } = options;
     let u2 = 0;
     for (let d = 0; d < u.length; d++) u2 += u[d]! * u[d]!;
-    const S = p === false || pool.dim === 0 ? 0 : Math.abs(p.strength) * Math.max(1, Math.sqrt(u2));
+    // Rounded up to a multiple of 1/2, so the bounds are rebuilt only when the reach of the
+    // shift moves that far, not on every swipe (looser bounds stay valid bounds).
+    const S = p === false || pool.dim === 0 ? 0 : Math.ceil(2 * Math.abs(p.strength) * Math.max(1, Math.sqrt(u2))) / 2;
     const k = this.key;
     if (this.pool === pool && this.version === pool.version && k[0] === S && k[1] === f.wCvr && k[2] === f.wView && k[3] === f.gamma) return;
     if (this.lo.length < pool.capacity) {

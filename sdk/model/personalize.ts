@@ -9,6 +9,12 @@ export function clampedLogit(p: number): number {
   return Math.log(c / (1 - c));
 }
 
+/** `(1 - c) / c` with `c = clamp(p)`: `exp(-logit(clamp(p)))` without a log. */
+export function stopOdds(p: number): number {
+  const c = p < P_MIN ? P_MIN : p > P_MAX ? P_MAX : p;
+  return (1 - c) / c;
+}
+
 /** `sigmoid(logit(clamp(p)) + shift)`: a probability moved on the logit scale. */
 export function shiftProbability(p: number, shift: number): number {
   return 1 / (1 + Math.exp(-(clampedLogit(p) + shift)));
