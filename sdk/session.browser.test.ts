@@ -122,19 +122,28 @@ describe.each(backends)('a faulty session in the browser, %s backend', (backend)
 
 describe('starts and columns', () => {
   it('a worker that fails to start is terminated, every time', async () => {
+    const started: Worker[] = [];
     const terminated = new Set<Worker>();
+    const tracked = (url: URL) => () => {
+      const w = new Worker(url, { type: 'module' });
+      const terminate = w.terminate.bind(w);
+      w.terminate = () => { terminated.add(w); terminate(); };
+      started.push(w);
+      return w;
+    };
     for (let i = 0; i < 3; i++) {
-      const error = await rejection(createReranker({
-        createWorker: () => {
-          const w = new Worker(new URL('./testing/missing-worker-script.js', import.meta.url), { type: 'module' });
-          const terminate = w.terminate.bind(w);
-          w.terminate = () => { terminated.add(w); terminate(); };
-          return w;
-        },
-      }));
+      const error = await rejection(createReranker({ createWorker: tracked(new URL('./testing/missing-worker-script.js', import.meta.url)) }));
       expect(error.code).toBe('WORKER_FAILED');
     }
-    expect(terminated.size).toBe(3);
+    if (!lane.hasWebGpu) {
+      // The worker starts, but the engine in it cannot have the backend asked for.
+      for (let i = 0; i < 3; i++) {
+        const error = await rejection(createReranker({ backend: 'webgpu', createWorker: tracked(new URL('./testing/crashable-worker.ts', import.meta.url)) }));
+        expect(error.code).toBe('WEBGPU_UNAVAILABLE');
+      }
+    }
+    expect(started).toHaveLength(lane.hasWebGpu ? 3 : 6);
+    expect(terminated.size).toBe(started.length);
   });
 
   it('typed-array columns are copied, unless the caller asks for transfer', async () => {

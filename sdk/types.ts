@@ -139,7 +139,7 @@ export interface Info {
   /** Ids shown this session (bounded). */
   shownCount: number;
   persistence: PersistenceStatus;
-  /** Why persistence degraded to memory, if it did. */
+  /** Why persistence degraded to memory, or what it repaired on load (a corrupt or mismatched record, replaced on the next save). */
   persistenceReason?: string;
   generation: number;
   /** Runs in a Web Worker. */
