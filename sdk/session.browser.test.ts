@@ -115,7 +115,9 @@ describe.each(backends)('a faulty session in the browser, %s backend', (backend)
       + `vs ${late.toFixed(2)} ms (70-100%); pool ${info.poolSize}`);
     expect(info.poolSize).toBeGreaterThan(maxPoolSize - 100);
     expect(info.poolSize).toBeLessThanOrEqual(maxPoolSize);
-    expect(late / early).toBeLessThan(3);
+    // WebKit rounds performance.now() to whole milliseconds, so a sub-millisecond CPU swipe
+    // can measure 0: the ratio is taken against at least one tick.
+    expect(late / Math.max(early, 1)).toBeLessThan(3);
     await ranker.dispose();
   });
 });
