@@ -108,6 +108,9 @@ describe(`the demo on ${lane.name} (no WebGPU: the CPU engine in a worker)`, () 
     await openDemo();
     await setPanel(true);
     await browser.waitUntil(async () => (await text('backend')) !== '…', { timeout: 10_000 });
+    // 'auto' rules WebGPU out in the background, after the first plan: wait for the reason.
+    await browser.waitUntil(async () => !['none', '…'].includes(await text('fallback-reason')),
+      { timeout: 10_000, timeoutMsg: 'the panel never said why the CPU serves' });
     const shown = { backend: await text('backend'), adapter: await text('adapter'), fallback: await text('fallback-reason') };
     console.log(`[${lane.name}] panel: ${JSON.stringify(shown)}`);
     assert.equal(await browser.execute(() => typeof navigator.gpu), 'undefined', 'the engine has no WebGPU');
