@@ -136,7 +136,7 @@ export interface Info {
   fallbackReason?: string;
   /** Candidates that can still be planned. */
   poolSize: number;
-  /** Ids shown this session (bounded). */
+  /** Ids shown this session, up to `LIMITS.shownIds` (the oldest are forgotten first). */
   shownCount: number;
   persistence: PersistenceStatus;
   /** Why persistence degraded to memory, or what it repaired on load (a corrupt or mismatched record, replaced on the next save). */

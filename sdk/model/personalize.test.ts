@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { createReranker } from '../index.js';
 import { DEFAULT_PERSONALIZATION } from '../options.js';
+import type { PersonalizationOptions } from '../types.js';
 import { feedbackSignal, shiftProbability, updateInterest } from './personalize.js';
+
+/** Two shoes and two games, equal but for their embeddings, ingested in `order`. */
+const EMBEDDING: Record<string, number[]> = { 'shoe-1': [1, 0], 'shoe-2': [1, 0.1], 'game-1': [0, 1], 'game-2': [0.1, 1] };
+
+/** An inline CPU reranker that plans by pCvr' alone, so personalisation decides every order. */
+async function shoesAndGames(personalization: Partial<PersonalizationOptions>, shortlist: number, order: string[]) {
+  const ranker = await createReranker({
+    backend: 'cpu', worker: false, embeddingDim: 2, personalization,
+    lookahead: { depth: 1, shortlist, rho: 0, phi: 0, tail: 0 },
+    fusion: { kind: 'moc', wCvr: 1, wView: 0, wSwipe: 0, gamma: 0 },
+  });
+  await ranker.ingest(order.map((id) => ({ id, pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: EMBEDDING[id] })));
+  return ranker;
+}
 
 describe('personalisation', () => {
   const p = { ...DEFAULT_PERSONALIZATION, decay: 0.5, rate: 0.25 };
@@ -30,18 +45,8 @@ describe('personalisation', () => {
   });
 
   it("feedback moves u toward what was liked and away from what was skipped, and pCvr' / pVtr' follow", async () => {
-    const ranker = await createReranker({
-      backend: 'cpu', worker: false, embeddingDim: 2,
-      personalization: { strength: 2, decay: 0.9, rate: 0.3, satiation: 0 },
-      lookahead: { depth: 1, shortlist: 1, rho: 0, phi: 0, tail: 0 },
-      fusion: { kind: 'moc', wCvr: 1, wView: 0, wSwipe: 0, gamma: 0 },
-    });
-    await ranker.ingest([
-      { id: 'shoe-1', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [1, 0] },
-      { id: 'shoe-2', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [1, 0.1] },
-      { id: 'game-1', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [0, 1] },
-      { id: 'game-2', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [0.1, 1] },
-    ]);
+    const ranker = await shoesAndGames({ strength: 2, decay: 0.9, rate: 0.3, satiation: 0 }, 1,
+      ['shoe-1', 'shoe-2', 'game-1', 'game-2']);
     // The pool ties; the lower index wins before any feedback.
     expect((await ranker.plan()).items[0]!.id).toBe('shoe-1');
     // Skip a shoe, buy a game: games now lead, and their personalised pCvr rose above 0.1.
@@ -57,18 +62,8 @@ describe('personalisation', () => {
   });
 
   it('satiation: items like the ones just shown lose strength * satiation * h.e, with h <- satiationDecay h + e', async () => {
-    const ranker = await createReranker({
-      backend: 'cpu', worker: false, embeddingDim: 2,
-      personalization: { strength: 2, decay: 0.9, rate: 0.3, satiation: 0.7, satiationDecay: 0.5 },
-      lookahead: { depth: 1, shortlist: 4, rho: 0, phi: 0, tail: 0 },
-      fusion: { kind: 'moc', wCvr: 1, wView: 0, wSwipe: 0, gamma: 0 },
-    });
-    await ranker.ingest([
-      { id: 'shoe-1', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [1, 0] },
-      { id: 'game-1', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [0, 1] },
-      { id: 'shoe-2', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [1, 0.1] },
-      { id: 'game-2', pCvr: 0.1, pVtr: 0.3, pSdr: 0.5, embedding: [0.1, 1] },
-    ]);
+    const ranker = await shoesAndGames({ strength: 2, decay: 0.9, rate: 0.3, satiation: 0.7, satiationDecay: 0.5 }, 4,
+      ['shoe-1', 'game-1', 'shoe-2', 'game-2']);
     await ranker.feedback({ id: 'shoe-1', dwellMs: 2_000 });
     const plan = await ranker.swipe({ id: 'game-1', dwellMs: 2_000 });
     // Taste: two plain views (+0.25 each). Satiation: h = 0.5 e_shoe1 + e_game1.
