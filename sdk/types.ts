@@ -215,7 +215,7 @@ export interface LookaheadOptions {
   phi: number;
   /**
    * Value of the session after the planned slots; `'auto'` (default): the session value `T`
-   * estimated from the eligible pool (docs/MODEL.md, "the tail").
+   * estimated from the eligible pool (docs/MODEL.md#the-tail-and-stage-1).
    */
   tail: number | 'auto';
 }

@@ -4,7 +4,7 @@ import type { CandidatePool } from './pool.js';
 import { TopK } from './topk.js';
 
 /**
- * `T`, the value of the rest of the session after a plan (docs/MODEL.md, "The tail").
+ * `T`, the value of the rest of the session after a plan (docs/MODEL.md#the-tail-and-stage-1).
  *
  * `T = sum_{t=1..K} (prod_{s<t} q(j_s | j_{s-1})) r0_{j_t}`: the next `K = depth` items
  * after the plan (one more plan's worth), served in the order of the context-free index
