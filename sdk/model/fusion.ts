@@ -1,6 +1,7 @@
 import type { PlanOptions } from '../types.js';
 import type { CandidatePool } from './pool.js';
-import { affinity, clampedLogit, stopOdds } from './personalize.js';
+import { affinity, stopOdds } from './personalize.js';
+import type { TopK } from './topk.js';
 
 /** Per-pool-slot results of personalisation and fusion; only eligible slots are written. */
 export interface FusedScores {
@@ -101,56 +102,134 @@ export function fuse(
   }
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /** Relative slack on the bounds, far above rounding in the reward (a few ulps). */
 const SLACK = 1e-9;
 
 /**
- * Per-slot bounds of the MOC reward over every personalisation shift `|s| <= |strength|`
- * (`|u| <= 1` and embeddings are unit or zero, so `|strength * u.e| <= |strength|`):
- * `r(s) = wCvr sigma(Lc + s) v^gamma + wView (sigma(Lv + s) - sigma(Lc + s))+` is bounded by
- * taking `Lc`, `Lv` at `+-strength` in the direction that raises or lowers each term. Cached
- * until the pool, the strength or the reward weights change. Needs `wCvr, wView >= 0`.
+ * Stage 1 for `moc` without personalising every candidate exactly. The reward of slot i is
+ * `wCvr pc vp + wView (pv - pc)+` with `pc = 1 / (1 + oddsCvr * E)`, `pv = 1 / (1 + oddsVtr * E)`
+ * and `E = exp(-shift)`. `|shift| <= |strength| |u|` (embeddings are unit or zero), so E lies in
+ * `[exp(-S), exp(S)]`, and both probabilities rise with the shift: the reward is bounded by
+ * taking each term at the end of that range that raises or lowers it. The bounds cost a few
+ * divisions per slot, with no `exp`, so they are rebuilt on every plan for the exact `S`.
+ * Needs `wCvr, wView >= 0`.
+ *
+ * Per-slot constants (`vp = value^gamma` and the two stop odds) are cached by pool version
+ * and `gamma`; the exact reward uses the same values in the same order as `fuseReward`,
+ * so its result is bit-for-bit the same.
  */
-export class RewardBounds {
-  lo = new Float64Array(0);
-  hi = new Float64Array(0);
+export class MocStage1 {
+  private vp = new Float64Array(0);
+  private oddsCvr = new Float64Array(0);
+  private oddsVtr = new Float64Array(0);
+  private hi = new Float64Array(0);
+  private seeded = new Uint8Array(0);
+  private seeds = new Int32Array(0);
   private pool: CandidatePool | null = null;
   private version = -1;
-  private readonly key = [NaN, NaN, NaN, NaN];
+  private gamma = NaN;
 
   static applies(options: PlanOptions): boolean {
     const f = options.fusion;
     return f.kind === 'moc' && f.wCvr >= 0 && f.wView >= 0;
   }
 
-  refresh(pool: CandidatePool, u: Float64Array, options: PlanOptions): void {
-    const { fusion: f, personalization: p } = options;
-    let u2 = 0;
-    for (let d = 0; d < u.length; d++) u2 += u[d]! * u[d]!;
-    // Rounded up to a multiple of 1/2, so the bounds are rebuilt only when the reach of the
-    // shift moves that far, not on every swipe (looser bounds stay valid bounds).
-    const S = p === false || pool.dim === 0 ? 0 : Math.ceil(2 * Math.abs(p.strength) * Math.max(1, Math.sqrt(u2))) / 2;
-    const k = this.key;
-    if (this.pool === pool && this.version === pool.version && k[0] === S && k[1] === f.wCvr && k[2] === f.wView && k[3] === f.gamma) return;
-    if (this.lo.length < pool.capacity) {
-      this.lo = new Float64Array(pool.capacity);
+  private refresh(pool: CandidatePool, gamma: number): void {
+    if (this.pool === pool && this.version === pool.version && Object.is(this.gamma, gamma)) return;
+    if (this.vp.length < pool.capacity) {
+      this.vp = new Float64Array(pool.capacity);
+      this.oddsCvr = new Float64Array(pool.capacity);
+      this.oddsVtr = new Float64Array(pool.capacity);
       this.hi = new Float64Array(pool.capacity);
+      this.seeded = new Uint8Array(pool.capacity);
     }
     for (let i = 0; i < pool.size; i++) {
-      const vp = Math.pow(pool.value[i]!, f.gamma);
-      // Without personalisation the reward uses the raw probabilities, unclamped.
-      const lc = p === false ? pool.pCvr[i]! : sigmoid(clampedLogit(pool.pCvr[i]!) - S);
-      const hc = p === false ? pool.pCvr[i]! : sigmoid(clampedLogit(pool.pCvr[i]!) + S);
-      const lv = p === false ? pool.pVtr[i]! : sigmoid(clampedLogit(pool.pVtr[i]!) - S);
-      const hv = p === false ? pool.pVtr[i]! : sigmoid(clampedLogit(pool.pVtr[i]!) + S);
-      const lo = f.wCvr * lc * vp + f.wView * Math.max(0, lv - hc);
-      const hi = f.wCvr * hc * vp + f.wView * Math.max(0, hv - lc);
-      this.lo[i] = lo - SLACK * Math.abs(lo);
-      this.hi[i] = hi + SLACK * Math.abs(hi);
+      this.vp[i] = Math.pow(pool.value[i]!, gamma);
+      this.oddsCvr[i] = stopOdds(pool.pCvr[i]!);
+      this.oddsVtr[i] = stopOdds(pool.pVtr[i]!);
     }
     this.pool = pool;
     this.version = pool.version;
-    k[0] = S; k[1] = f.wCvr; k[2] = f.wView; k[3] = f.gamma;
+    this.gamma = gamma;
+  }
+
+  /** Exact pCvr', pVtr', reward and score of slot i, as `fuseReward` and `fuse` write them. */
+  private score(pool: CandidatePool, u: Float64Array, options: PlanOptions, out: FusedScores, i: number, w: number): number {
+    const { fusion, personalization: p } = options;
+    const f = fusion as { wCvr: number; wView: number };
+    let pc: number, pv: number;
+    if (p === false) {
+      pc = pool.pCvr[i]!;
+      pv = pool.pVtr[i]!;
+    } else {
+      const dim = pool.dim;
+      const e = Math.exp(-(dim > 0 ? p.strength * affinity(u, pool.embedding, i * dim) : 0));
+      pc = 1 / (1 + this.oddsCvr[i]! * e);
+      pv = 1 / (1 + this.oddsVtr[i]! * e);
+    }
+    out.pCvr[i] = pc;
+    out.pVtr[i] = pv;
+    const r = f.wCvr * pc * this.vp[i]! + f.wView * Math.max(0, pv - pc);
+    out.reward[i] = r;
+    return (out.score[i] = r + w * pool.pSdr[i]!);
+  }
+
+  /**
+   * Offers into `topk` (reset to `L`) the exact scores of every eligible slot that could make
+   * the top `L`, writing `out` for those slots only. The `L` best lower bounds are scored
+   * first; their `L`-th best exact score is then a threshold that no slot whose upper bound
+   * falls below it can pass (scores are compared after the same `+ w pSdr`, and rounding is
+   * monotone). The kept set is that of scoring every slot: the heap keeps the best `L` by
+   * score, then index, whatever the order of offers.
+   */
+  select(pool: CandidatePool, u: Float64Array, options: PlanOptions, L: number, topk: TopK, out: FusedScores): void {
+    const { fusion, personalization: p } = options;
+    const f = fusion as { wCvr: number; wView: number; wSwipe: number; gamma: number };
+    const w = f.wSwipe, wCvr = f.wCvr, wView = f.wView;
+    this.refresh(pool, f.gamma);
+    let S = 0;
+    if (p !== false && pool.dim > 0) {
+      let u2 = 0;
+      for (let d = 0; d < u.length; d++) u2 += u[d]! * u[d]!;
+      S = Math.abs(p.strength) * Math.sqrt(u2) * (1 + SLACK) + 1e-12;
+    }
+    const eUp = Math.exp(S), eDown = Math.exp(-S);
+    const { vp, oddsCvr, oddsVtr, hi, seeded } = this;
+    const { pCvr, pVtr, pSdr, shown } = pool;
+    topk.reset(L);
+    for (let i = 0; i < pool.size; i++) {
+      if (shown[i]) continue;
+      let lc: number, hc: number, lv: number, hv: number;
+      if (p === false) {
+        lc = hc = pCvr[i]!;
+        lv = hv = pVtr[i]!;
+      } else {
+        lc = 1 / (1 + oddsCvr[i]! * eUp);
+        hc = 1 / (1 + oddsCvr[i]! * eDown);
+        lv = 1 / (1 + oddsVtr[i]! * eUp);
+        hv = 1 / (1 + oddsVtr[i]! * eDown);
+      }
+      // Absolute slack too: view-only is a difference, so its rounding is relative to pVtr.
+      const abs = SLACK * (wCvr * vp[i]! + wView);
+      const lo = wCvr * lc * vp[i]! + wView * Math.max(0, lv - hc);
+      const up = wCvr * hc * vp[i]! + wView * Math.max(0, hv - lc);
+      hi[i] = up + SLACK * up + abs;
+      topk.offer(lo - SLACK * lo - abs + w * pSdr[i]!, i);
+    }
+    if (this.seeds.length < L) this.seeds = new Int32Array(L);
+    const n = topk.drain(this.seeds);
+    topk.reset(L);
+    for (let k = 0; k < n; k++) {
+      const i = this.seeds[k]!;
+      seeded[i] = 1;
+      topk.offer(this.score(pool, u, options, out, i, w), i);
+    }
+    let threshold = topk.threshold();
+    for (let i = 0; i < pool.size; i++) {
+      if (shown[i] || seeded[i] || hi[i]! + w * pSdr[i]! < threshold) continue;
+      topk.offer(this.score(pool, u, options, out, i, w), i);
+      threshold = topk.threshold();
+    }
+    for (let k = 0; k < n; k++) seeded[this.seeds[k]!] = 0;
   }
 }

@@ -57,24 +57,24 @@ type Lookahead = PlanOptions['lookahead'];
 export function continuationRow(
   list: Shortlist, k: number, last: LastShown | null, rho: number, phi: number, out: Float64Array,
 ): void {
+  for (let j = 0; j < list.length; j++) out[j] = continuation(list, k, last, rho, phi, j);
+}
+
+/** `q(j | k)` of one shortlisted j: one entry of `continuationRow`, the same number. */
+export function continuation(list: Shortlist, k: number, last: LastShown | null, rho: number, phi: number, j: number): number {
+  if (k < 0 && last === null) return list.pSdr[j]!;
   const dim = list.dim;
-  if (k < 0 && last === null) {
-    out.set(list.pSdr.subarray(0, list.length));
-    return;
-  }
   const ke = k < 0 ? last!.embedding : list.embedding;
   const kOffset = k < 0 ? 0 : k * dim;
   const kHasCat = k < 0 ? last!.hasCategory : list.hasCategory[k] === 1;
   const kCat = k < 0 ? last!.category : list.category[k]!;
-  for (let j = 0; j < list.length; j++) {
-    let sim = 0;
-    if (rho !== 0) {
-      const jOffset = j * dim;
-      for (let d = 0; d < dim; d++) sim += list.embedding[jOffset + d]! * ke[kOffset + d]!;
-    }
-    const sameCat = kHasCat && list.hasCategory[j] === 1 && list.category[j] === kCat;
-    out[j] = list.pSdr[j]! * (1 - rho * Math.max(0, sim)) * (1 - (sameCat ? phi : 0));
+  let sim = 0;
+  if (rho !== 0) {
+    const e = list.embedding, jOffset = j * dim;
+    for (let d = 0; d < dim; d++) sim += e[jOffset + d]! * ke[kOffset + d]!;
   }
+  const sameCat = kHasCat && list.hasCategory[j] === 1 && list.category[j] === kCat;
+  return list.pSdr[j]! * (1 - rho * Math.max(0, sim)) * (1 - (sameCat ? phi : 0));
 }
 
 /**
@@ -105,9 +105,8 @@ export function describeSequence(
  */
 export class BeamSearch {
   private readonly topk = new TopK();
+  /** `q(c | k)` by row `k + 1` (row 0: after the last shown item), NaN until computed. */
   private rows = new Float64Array(0);
-  private rowReady = new Uint8Array(0);
-  private firstRow = new Float64Array(0);
   private used = new Uint8Array(0);
   private selected = new Int32Array(0);
   private seq = new Int32Array(0);
@@ -120,12 +119,8 @@ export class BeamSearch {
   private nextLast = new Int32Array(0);
 
   private ensure(L: number, W: number, depth: number): void {
-    if (this.rows.length < L * L) this.rows = new Float64Array(L * L);
-    if (this.rowReady.length < L) {
-      this.rowReady = new Uint8Array(L);
-      this.firstRow = new Float64Array(L);
-      this.used = new Uint8Array(L);
-    }
+    if (this.rows.length < (L + 1) * L) this.rows = new Float64Array((L + 1) * L);
+    if (this.used.length < L) this.used = new Uint8Array(L);
     if (this.selected.length < W) {
       this.selected = new Int32Array(W);
       for (const key of ['value', 'nextValue', 'reach', 'nextReach'] as const) this[key] = new Float64Array(W);
@@ -138,15 +133,12 @@ export class BeamSearch {
     }
   }
 
-  private row(list: Shortlist, k: number, last: LastShown | null, o: Lookahead): Float64Array {
-    if (k < 0) return this.firstRow;
-    const L = list.length;
-    const r = this.rows.subarray(k * L, (k + 1) * L);
-    if (!this.rowReady[k]) {
-      continuationRow(list, k, last, o.rho, o.phi, r);
-      this.rowReady[k] = 1;
-    }
-    return r;
+  /** `q(c | k)`, computed on first use: most entries are never needed. */
+  private q(list: Shortlist, k: number, c: number, last: LastShown | null, o: Lookahead): number {
+    const at = (k + 1) * list.length + c;
+    let q = this.rows[at]!;
+    if (q !== q) q = this.rows[at] = continuation(list, k, last, o.rho, o.phi, c);
+    return q;
   }
 
   search(list: Shortlist, last: LastShown | null, o: Lookahead): Sequence {
@@ -156,34 +148,40 @@ export class BeamSearch {
     const tail = o.tail;
     if (depth === 0) return { items: [], continueProb: [], reach: [], value: tail };
     this.ensure(L, W, depth);
-    this.rowReady.fill(0, 0, L);
-    continuationRow(list, -1, last, o.rho, o.phi, this.firstRow);
+    this.rows.fill(NaN, 0, (L + 1) * L);
 
     let beams = 1;
     this.value[0] = 0;
     this.reach[0] = 1;
     this.lastItem[0] = -1;
     const topk = this.topk;
+    const reward = list.reward, pSdr = list.pSdr, used = this.used;
     for (let t = 0; t < depth; t++) {
       topk.reset(W);
       for (let b = 0; b < beams; b++) {
-        for (let s = 0; s < t; s++) this.used[this.seq[b * depth + s]!] = 1;
-        const q = this.row(list, this.lastItem[b]!, last, o);
+        for (let s = 0; s < t; s++) used[this.seq[b * depth + s]!] = 1;
+        const k = this.lastItem[b]!;
         const vb = this.value[b]!, rb = this.reach[b]!;
+        // q <= pSdr (rho, phi in [0, 1]), so with rb, tail >= 0 an offer is at most its value
+        // at q = pSdr, rounding included: a candidate whose bound cannot enter is skipped
+        // without computing its q.
+        const bounded = rb >= 0 && tail >= 0;
         for (let c = 0; c < L; c++) {
-          if (this.used[c]) continue;
-          topk.offer(vb + rb * list.reward[c]! + rb * q[c]! * tail, b * L + c);
+          if (used[c]) continue;
+          const head = vb + rb * reward[c]!;
+          if (bounded && head + rb * pSdr[c]! * tail < topk.threshold()) continue;
+          topk.offer(head + rb * this.q(list, k, c, last, o) * tail, b * L + c);
         }
-        for (let s = 0; s < t; s++) this.used[this.seq[b * depth + s]!] = 0;
+        for (let s = 0; s < t; s++) used[this.seq[b * depth + s]!] = 0;
       }
       const kept = topk.drain(this.selected);
       for (let n = 0; n < kept; n++) {
         const f = this.selected[n]!;
         const b = Math.floor(f / L), c = f - b * L;
-        const q = this.row(list, this.lastItem[b]!, last, o)[c]!;
+        const q = this.q(list, this.lastItem[b]!, c, last, o);
         for (let s = 0; s < t; s++) this.nextSeq[n * depth + s] = this.seq[b * depth + s]!;
         this.nextSeq[n * depth + t] = c;
-        this.nextValue[n] = this.value[b]! + this.reach[b]! * list.reward[c]!;
+        this.nextValue[n] = this.value[b]! + this.reach[b]! * reward[c]!;
         this.nextReach[n] = this.reach[b]! * q;
         this.nextLast[n] = c;
       }
@@ -193,7 +191,8 @@ export class BeamSearch {
       [this.reach, this.nextReach] = [this.nextReach, this.reach];
       [this.lastItem, this.nextLast] = [this.nextLast, this.lastItem];
     }
-    return describeSequence(list, (k) => this.row(list, k, last, o), Array.from(this.seq.subarray(0, depth)), tail);
+    const items = Array.from(this.seq.subarray(0, depth));
+    // Every consecutive pair of the best sequence was offered, so its entries are computed.
+    return describeSequence(list, (k) => this.rows.subarray((k + 1) * L, (k + 2) * L), items, tail);
   }
-
 }

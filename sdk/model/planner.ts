@@ -1,5 +1,5 @@
 import type { PlanOptions, ResolvedOptions } from '../types.js';
-import { allocateFused, fuse, fuseReward, RewardBounds, type FusedScores } from './fusion.js';
+import { allocateFused, fuse, MocStage1, type FusedScores } from './fusion.js';
 import { allocateShortlist, BeamSearch, type LastShown, type Sequence, type Shortlist } from './lookahead.js';
 import type { CandidatePool } from './pool.js';
 import { SessionValue, withSessionValue } from './tail.js';
@@ -36,7 +36,7 @@ export class CpuPlanner {
     return withSessionValue(this.sessionValue, pool, options);
   }
 
-  private readonly bounds = new RewardBounds();
+  private readonly stage1 = new MocStage1();
   /** The last fusion scored only the candidates that could make the shortlist. */
   private partial: { pool: CandidatePool; u: Float64Array; options: PlanOptions } | null = null;
 
@@ -63,8 +63,10 @@ export class CpuPlanner {
       this.list = allocateShortlist(Math.max(L, options.lookahead.shortlist), pool.dim);
     }
     const list = this.list;
-    if (RewardBounds.applies(options) && L < pool.eligibleCount) {
-      this.selectByBounds(pool, u, options, L);
+    if (MocStage1.applies(options) && L < pool.eligibleCount) {
+      // Scores only the slots that could make the shortlist; the rest are fused on demand.
+      this.stage1.select(pool, u, options, L, this.topk, this.fused);
+      this.partial = { pool, u, options };
     } else {
       fuse(pool, u, options, this.fused, { order: this.order, rank: this.rank });
       this.partial = null;
@@ -83,31 +85,6 @@ export class CpuPlanner {
       list.embedding.set(pool.embedding.subarray(i * dim, (i + 1) * dim), c * dim);
     }
     return list;
-  }
-
-  /**
-   * Stage 1 for `moc` without personalising the whole pool: the `L`-th best lower bound of
-   * the slot score is a threshold no candidate whose upper bound falls below it can pass, so
-   * only the rest are scored exactly. Leaves the same shortlist, in the same order, as
-   * scoring every candidate.
-   */
-  private selectByBounds(pool: CandidatePool, u: Float64Array, options: PlanOptions, L: number): void {
-    const w = (options.fusion as { wSwipe: number }).wSwipe;
-    this.bounds.refresh(pool, u, options);
-    const { lo, hi } = this.bounds;
-    const topk = this.topk;
-    topk.reset(L);
-    for (let i = 0; i < pool.size; i++) if (!pool.shown[i]) topk.offer(lo[i]! + w * pool.pSdr[i]!, i);
-    const threshold = topk.threshold();
-    topk.reset(L);
-    const out = this.fused;
-    for (let i = 0; i < pool.size; i++) {
-      if (pool.shown[i] || hi[i]! + w * pool.pSdr[i]! < threshold) continue;
-      fuseReward(pool, u, options, out, i);
-      out.score[i] = out.reward[i]! + w * pool.pSdr[i]!;
-      topk.offer(out.score[i]!, i);
-    }
-    this.partial = { pool, u, options };
   }
 
   plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, given: ResolvedOptions | PlanOptions): PlanResult {
