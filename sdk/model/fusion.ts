@@ -176,7 +176,7 @@ export class MocStage1 {
 
   /**
    * Offers into `topk` (reset to `L`) the exact scores of every eligible slot that could make
-   * the top `L`, writing `out` for those slots only. The `L` best lower bounds are scored
+   * the top `L`, writing `out` for those slots only. The `L` best unpersonalised scores are scored
    * first; their `L`-th best exact score is then a threshold that no slot whose upper bound
    * falls below it can pass (scores are compared after the same `+ w pSdr`, and rounding is
    * monotone). The kept set is that of scoring every slot: the heap keeps the best `L` by
@@ -199,22 +199,21 @@ export class MocStage1 {
     topk.reset(L);
     for (let i = 0; i < pool.size; i++) {
       if (shown[i]) continue;
-      let lc: number, hc: number, lv: number, hv: number;
+      const c = pCvr[i]!, v = pVtr[i]!, vpi = vp[i]!;
+      let lc: number, hc: number, hv: number;
       if (p === false) {
-        lc = hc = pCvr[i]!;
-        lv = hv = pVtr[i]!;
+        lc = hc = c;
+        hv = v;
       } else {
         lc = 1 / (1 + oddsCvr[i]! * eUp);
         hc = 1 / (1 + oddsCvr[i]! * eDown);
-        lv = 1 / (1 + oddsVtr[i]! * eUp);
         hv = 1 / (1 + oddsVtr[i]! * eDown);
       }
       // Absolute slack too: view-only is a difference, so its rounding is relative to pVtr.
-      const abs = SLACK * (wCvr * vp[i]! + wView);
-      const lo = wCvr * lc * vp[i]! + wView * Math.max(0, lv - hc);
-      const up = wCvr * hc * vp[i]! + wView * Math.max(0, hv - lc);
-      hi[i] = up + SLACK * up + abs;
-      topk.offer(lo - SLACK * lo - abs + w * pSdr[i]!, i);
+      const up = wCvr * hc * vpi + wView * Math.max(0, hv - lc);
+      hi[i] = up + SLACK * up + SLACK * (wCvr * vpi + wView);
+      // Seeds by the unpersonalised score: a guess at the shortlist, not a bound.
+      topk.offer(wCvr * c * vpi + wView * Math.max(0, v - c) + w * pSdr[i]!, i);
     }
     if (this.seeds.length < L) this.seeds = new Int32Array(L);
     const n = topk.drain(this.seeds);
