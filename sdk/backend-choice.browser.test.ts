@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CHOICE_RULE } from './backend-choice.js';
+import { describeAdapter } from './gpu/adapter.js';
 import { createReranker, type Info, type Plan, type Reranker } from './index.js';
 import { requireAdapter } from './testing/gpu.js';
 import { randomRows, seededRandom } from './testing/instances.js';
 import { lane } from './testing/lane.js';
 
-// The issue's figure: pool 10,000 / shortlist 256 / beam 16 / depth 6 / embedding 32.
+// One of the bench's cells (bench/results/latest.md): pool 10,000 / shortlist 256 / beam 16 / depth 6 / embedding 32.
 const embeddingDim = 32;
 const options = { embeddingDim, lookahead: { shortlist: 256, beamWidth: 16, depth: 6 } };
 const page = randomRows(seededRandom(12), { size: 10_000, embeddingDim, categories: 8 });
@@ -41,8 +42,7 @@ describe.runIf(lane.hasWebGpu)("backend 'auto' with a WebGPU adapter", () => {
 
     const { info, swipes, plan } = await swipeUntilDecided(auto, reference, first);
     const { choice } = info;
-    const fallback = (adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ? ' (fallback adapter)' : '';
-    console.log(`adapter ${adapter.info.architecture || choice.adapter}${fallback}: 'auto' chose ${info.backend} after ${swipes} swipes `
+    console.log(`${describeAdapter(adapter).description}: 'auto' chose ${info.backend} after ${swipes} swipes `
       + `(${choice.decidedAfterMs?.toFixed(0)} ms after start; first plan ${firstPlanMs.toFixed(0)} ms after createReranker): `
       + `${choice.reason}; ${JSON.stringify(choice)}`);
     expect(choice.samples.cpu).toBeGreaterThanOrEqual(CHOICE_RULE.samples);

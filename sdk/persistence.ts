@@ -6,7 +6,10 @@ import type { PersistenceStatus } from './types.js';
 
 export type { SessionSnapshot } from './model/session.js';
 
-/** Saves snapshots in one idb-keyval store, batched; degrades to memory on any IndexedDB fault. */
+/**
+ * Saves snapshots in one idb-keyval store, at most one write per `FLUSH_DELAY_MS` (the first
+ * after a quiet spell at once); degrades to memory on any IndexedDB fault.
+ */
 export interface SessionStore {
   readonly status: PersistenceStatus;
   /** Why persistence degraded to memory, or what it repaired on load. */
@@ -111,6 +114,7 @@ export function indexedDbStore(name: string, embeddingDim: number): SessionStore
   let pending: (() => SessionSnapshot) | null = null;
   let replacing = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let lastWrite = -Infinity;
   let writing: Promise<void> = Promise.resolve();
 
   const degrade = (why: string) => {
@@ -132,6 +136,7 @@ export function indexedDbStore(name: string, embeddingDim: number): SessionStore
     pending = null;
     replacing = false;
     if (!next || !store) return writing;
+    lastWrite = Date.now();
     const target = store;
     // Read-merge-write in one transaction, so two tabs' shown ids end up in the record.
     const write = () => within(update(KEY, (stored) => (replace ? next() : mergeShown(stored, next())), target),
@@ -163,7 +168,9 @@ export function indexedDbStore(name: string, embeddingDim: number): SessionStore
       if (!store) return;
       pending = snapshot;
       replacing ||= replace;
-      timer ??= setTimeout(() => void flush(), FLUSH_DELAY_MS);
+      // A write at once unless one started within the window: a reload kills the worker before a
+      // pagehide flush commits, so a swipe must not wait out the window after a quiet spell.
+      timer ??= setTimeout(() => void flush(), Math.max(0, lastWrite + FLUSH_DELAY_MS - Date.now()));
     },
     flush,
   };

@@ -41,8 +41,8 @@ export interface Reranker {
   /** Backend, adapter, pool size and persistence status. */
   info(): Promise<Info>;
   /**
-   * Writes the batched persistence now (writes otherwise wait up to 400 ms). Called for you
-   * when the page is hidden or unloaded.
+   * Writes the batched persistence now: a swipe after a quiet spell is written at once, one
+   * within 400 ms of the last write waits for the window. Called for you when the page is hidden.
    */
   flush(): Promise<void>;
   /** Frees the GPU buffers and the worker; later calls reject with DISPOSED. */

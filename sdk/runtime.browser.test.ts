@@ -25,7 +25,6 @@ function countIndexedDbWrites(): { writes: number; restore(): void } {
 describe('the page runtime', () => {
   // GPU buffers and the page heap are the claim: it needs an adapter and a measurable heap.
   it.runIf(lane.hasWebGpu && lane.measuresHeap)('1,000 swipes with ingests between them: no item twice, no stale plan, steady heap and GPU buffers', async () => {
-    // GPU buffers are part of the claim: without WebGPU this would prove only the CPU half.
     await requireAdapter();
     const ranker = await createReranker({ backend: 'webgpu', embeddingDim: dim, lookahead: { depth: 4, shortlist: 64, beamWidth: 8 } });
     const info = await ranker.info();
@@ -146,6 +145,24 @@ describe('the page runtime', () => {
     await ranker.flush();
     const stored = await get<{ shown: Uint32Array }>('session', createStore(`swiperank:${name}`, 'state'));
     expect(Array.from(stored!.shown)).toEqual([idHash(first!.id)]);
+    await ranker.dispose();
+  });
+
+  it('a swipe after a pause is on disk at once, in the worker too: a reload that kills the worker keeps it', async () => {
+    // The pagehide flush cannot save a worker's write: the page's unload terminates the worker
+    // before its IndexedDB transaction commits. So a swipe after a quiet spell is written at
+    // once, and only a burst of swipes waits for the batching window.
+    const name = `leading-${Date.now()}`;
+    const ranker = await createReranker({ backend: 'cpu', embeddingDim: dim, persistence: { name } });
+    expect((await ranker.info()).worker).toBe(true);
+    await ranker.ingest(page(17, 40, 'l-'));
+    const { items: [first] } = await ranker.plan();
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a user watching the item
+    await ranker.swipe({ id: first!.id, dwellMs: 3000 });
+    const store = createStore(`swiperank:${name}`, 'state');
+    // Well inside the 400 ms batching window: the write has already happened.
+    await expect.poll(async () => Array.from((await get<{ shown: Uint32Array }>('session', store))?.shown ?? []),
+      { interval: 10, timeout: 150 }).toEqual([idHash(first!.id)]);
     await ranker.dispose();
   });
 
