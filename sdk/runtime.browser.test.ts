@@ -25,7 +25,6 @@ function countIndexedDbWrites(): { writes: number; restore(): void } {
 describe('the page runtime', () => {
   // GPU buffers and the page heap are the claim: it needs an adapter and a measurable heap.
   it.runIf(lane.hasWebGpu && lane.measuresHeap)('1,000 swipes with ingests between them: no item twice, no stale plan, steady heap and GPU buffers', async () => {
-    // GPU buffers are part of the claim: without WebGPU this would prove only the CPU half.
     await requireAdapter();
     const ranker = await createReranker({ backend: 'webgpu', embeddingDim: dim, lookahead: { depth: 4, shortlist: 64, beamWidth: 8 } });
     const info = await ranker.info();
