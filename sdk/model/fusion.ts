@@ -125,6 +125,8 @@ export class MocStage1 {
   private hi = new Float64Array(0);
   private seeded = new Uint8Array(0);
   private seeds = new Int32Array(0);
+  private readonly batch = new Int32Array(4);
+  private readonly shift = new Float64Array(4);
   private pool: CandidatePool | null = null;
   private version = -1;
   private gamma = NaN;
@@ -153,30 +155,63 @@ export class MocStage1 {
     this.gamma = gamma;
   }
 
-  /** Exact pCvr', pVtr', reward and score of slot i, as `fuseReward` and `fuse` write them. */
-  private score(pool: CandidatePool, u: Float64Array, options: PlanOptions, out: FusedScores, i: number, w: number): number {
+  /**
+   * Exact pCvr', pVtr', reward and score of the `n` slots in `batch`, as `fuseReward` and
+   * `fuse` write them, each offered to `topk`. Four affinities are summed side by side: each
+   * in its own order, as `affinity` sums it, but four chains of additions instead of one.
+   */
+  private scoreBatch(
+    pool: CandidatePool, u: Float64Array, options: PlanOptions, out: FusedScores, w: number, n: number, topk: TopK,
+  ): void {
     const { fusion, personalization: p } = options;
     const f = fusion as { wCvr: number; wView: number };
-    let pc: number, pv: number;
-    if (p === false) {
-      pc = pool.pCvr[i]!;
-      pv = pool.pVtr[i]!;
-    } else {
-      const dim = pool.dim;
-      const e = Math.exp(-(dim > 0 ? p.strength * affinity(u, pool.embedding, i * dim) : 0));
-      pc = 1 / (1 + this.oddsCvr[i]! * e);
-      pv = 1 / (1 + this.oddsVtr[i]! * e);
+    const { batch, shift } = this;
+    const dim = pool.dim;
+    if (p !== false && dim > 0) {
+      if (n === 4) {
+        const e = pool.embedding;
+        const o0 = batch[0]! * dim, o1 = batch[1]! * dim, o2 = batch[2]! * dim, o3 = batch[3]! * dim;
+        let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+        for (let k = 0; k < dim; k++) {
+          const uk = u[k]!;
+          d0 += uk * e[o0 + k]!;
+          d1 += uk * e[o1 + k]!;
+          d2 += uk * e[o2 + k]!;
+          d3 += uk * e[o3 + k]!;
+        }
+        shift[0] = p.strength * d0; shift[1] = p.strength * d1; shift[2] = p.strength * d2; shift[3] = p.strength * d3;
+      } else {
+        for (let b = 0; b < n; b++) shift[b] = p.strength * affinity(u, pool.embedding, batch[b]! * dim);
+      }
     }
-    out.pCvr[i] = pc;
-    out.pVtr[i] = pv;
-    const r = f.wCvr * pc * this.vp[i]! + f.wView * Math.max(0, pv - pc);
-    out.reward[i] = r;
-    return (out.score[i] = r + w * pool.pSdr[i]!);
+    for (let b = 0; b < n; b++) {
+      const i = batch[b]!;
+      let pc: number, pv: number;
+      if (p === false) {
+        pc = pool.pCvr[i]!;
+        pv = pool.pVtr[i]!;
+      } else {
+        const e = Math.exp(-(dim > 0 ? shift[b]! : 0));
+        pc = 1 / (1 + this.oddsCvr[i]! * e);
+        pv = 1 / (1 + this.oddsVtr[i]! * e);
+      }
+      out.pCvr[i] = pc;
+      out.pVtr[i] = pv;
+      const r = f.wCvr * pc * this.vp[i]! + f.wView * Math.max(0, pv - pc);
+      out.reward[i] = r;
+      topk.offer((out.score[i] = r + w * pool.pSdr[i]!), i);
+    }
+  }
+
+  /** Scores the queued batch; returns the new queue length, 0. */
+  private flush(pool: CandidatePool, u: Float64Array, options: PlanOptions, out: FusedScores, w: number, n: number, topk: TopK): number {
+    if (n > 0) this.scoreBatch(pool, u, options, out, w, n, topk);
+    return 0;
   }
 
   /**
    * Offers into `topk` (reset to `L`) the exact scores of every eligible slot that could make
-   * the top `L`, writing `out` for those slots only. The `L` best lower bounds are scored
+   * the top `L`, writing `out` for those slots only. The `L` best unpersonalised scores are scored
    * first; their `L`-th best exact score is then a threshold that no slot whose upper bound
    * falls below it can pass (scores are compared after the same `+ w pSdr`, and rounding is
    * monotone). The kept set is that of scoring every slot: the heap keeps the best `L` by
@@ -199,37 +234,43 @@ export class MocStage1 {
     topk.reset(L);
     for (let i = 0; i < pool.size; i++) {
       if (shown[i]) continue;
-      let lc: number, hc: number, lv: number, hv: number;
+      const c = pCvr[i]!, v = pVtr[i]!, vpi = vp[i]!;
+      let lc: number, hc: number, hv: number;
       if (p === false) {
-        lc = hc = pCvr[i]!;
-        lv = hv = pVtr[i]!;
+        lc = hc = c;
+        hv = v;
       } else {
         lc = 1 / (1 + oddsCvr[i]! * eUp);
         hc = 1 / (1 + oddsCvr[i]! * eDown);
-        lv = 1 / (1 + oddsVtr[i]! * eUp);
         hv = 1 / (1 + oddsVtr[i]! * eDown);
       }
       // Absolute slack too: view-only is a difference, so its rounding is relative to pVtr.
-      const abs = SLACK * (wCvr * vp[i]! + wView);
-      const lo = wCvr * lc * vp[i]! + wView * Math.max(0, lv - hc);
-      const up = wCvr * hc * vp[i]! + wView * Math.max(0, hv - lc);
-      hi[i] = up + SLACK * up + abs;
-      topk.offer(lo - SLACK * lo - abs + w * pSdr[i]!, i);
+      const up = wCvr * hc * vpi + wView * Math.max(0, hv - lc);
+      hi[i] = up + SLACK * up + SLACK * (wCvr * vpi + wView);
+      // Seeds by the unpersonalised score: a guess at the shortlist, not a bound.
+      topk.offer(wCvr * c * vpi + wView * Math.max(0, v - c) + w * pSdr[i]!, i);
     }
     if (this.seeds.length < L) this.seeds = new Int32Array(L);
     const n = topk.drain(this.seeds);
     topk.reset(L);
+    const batch = this.batch;
+    let queued = 0;
     for (let k = 0; k < n; k++) {
-      const i = this.seeds[k]!;
-      seeded[i] = 1;
-      topk.offer(this.score(pool, u, options, out, i, w), i);
+      seeded[batch[queued++] = this.seeds[k]!] = 1;
+      if (queued === 4) queued = this.flush(pool, u, options, out, w, queued, topk);
     }
+    queued = this.flush(pool, u, options, out, w, queued, topk);
+    // A threshold a batch old is lower, so still a valid one to skip by.
     let threshold = topk.threshold();
     for (let i = 0; i < pool.size; i++) {
       if (shown[i] || seeded[i] || hi[i]! + w * pSdr[i]! < threshold) continue;
-      topk.offer(this.score(pool, u, options, out, i, w), i);
-      threshold = topk.threshold();
+      batch[queued++] = i;
+      if (queued === 4) {
+        queued = this.flush(pool, u, options, out, w, queued, topk);
+        threshold = topk.threshold();
+      }
     }
+    this.flush(pool, u, options, out, w, queued, topk);
     for (let k = 0; k < n; k++) seeded[this.seeds[k]!] = 0;
   }
 }
