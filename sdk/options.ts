@@ -58,12 +58,17 @@ function object(field: string, value: unknown, known?: readonly string[]): Recor
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(field, value, 'must be an object');
   // A misspelt key (`lookahead: { dept: 6 }`) would otherwise be a silent default.
   for (const key of known ? Object.keys(value) : []) {
-    if (!known!.includes(key)) bad(`${field}.${key}`, (value as Record<string, unknown>)[key], `is not an option (known: ${known!.join(', ')})`);
+    if (!known!.includes(key)) bad(field ? `${field}.${key}` : key, (value as Record<string, unknown>)[key], `is not an option (known: ${known!.join(', ')})`);
   }
   return value as Record<string, unknown>;
 }
 
 const OBJECTIVE_KEYS = ['cvr', 'vtr', 'sdr'];
+/** Every top-level option; the `satisfies` keeps the list in step with `RerankerOptions`. */
+const OPTION_KEYS = Object.keys({
+  backend: 1, worker: 1, embeddingDim: 1, fusion: 1, lookahead: 1, personalization: 1, persistence: 1,
+  workerUrl: 1, createWorker: 1, timeoutMs: 1, maxPoolSize: 1, lowWater: 1,
+} satisfies Record<keyof RerankerOptions, 1>);
 const MOC_KEYS = Object.keys(DEFAULT_FUSION);
 const CLASSIC_KEYS = [...MOC_KEYS.filter((k) => k !== 'wSwipe'), 'weights', 'alpha', 'beta'];
 
@@ -135,7 +140,7 @@ function resolveBackend(value: unknown): BackendMode {
 
 /** Validates options and fills in every default; throws BAD_OPTION or LIMIT_EXCEEDED naming the field. */
 export function resolveOptions(options: RerankerOptions = {}): ResolvedOptions {
-  const o = object('', options) as RerankerOptions;
+  const o = object('', options, OPTION_KEYS) as RerankerOptions;
   const backend = resolveBackend(o.backend ?? 'auto');
   let persistence: ResolvedOptions['persistence'] = false;
   if (o.persistence !== undefined && o.persistence !== false) {

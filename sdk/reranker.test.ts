@@ -95,6 +95,9 @@ describe('bad input (docs/MODEL.md#candidates): rejected whole, named, and nothi
     [{ personalization: { decay: 1.5 } }, 'BAD_OPTION', /personalization\.decay.*1\.5/],
     [{ persistence: { name: '' } }, 'BAD_OPTION', /persistence\.name.*""/],
     [{ timeoutMs: 0 }, 'BAD_OPTION', /timeoutMs.*0/],
+    // A misspelt top-level option was a silent default (`embedingDim: 32` ran with 0).
+    [{ embedingDim: 32 }, 'BAD_OPTION', /^options\.embedingDim is not an option \(known: .*embeddingDim.*\), got 32$/],
+    [{ lookahaed: { depth: 3 } }, 'BAD_OPTION', /^options\.lookahaed is not an option/],
   ])('option %j is rejected with %s', async (options, code, message) => {
     const error = await rejection(createReranker({ backend: 'cpu', worker: false, ...options } as never));
     expect(error.code).toBe(code);
@@ -118,6 +121,18 @@ describe('bad input (docs/MODEL.md#candidates): rejected whole, named, and nothi
     expect((await rejection(r.feedback({ id: 'c1', dwellMs: 5, converted: 'yes' as never }))).message)
       .toMatch(/feedback\.converted.*"yes"/);
     expect(await r.info()).toEqual(before);
+  });
+
+  it('a feedback, worker or lowWater that is not what it should be says so in details', async () => {
+    const r = await ranker();
+    expect((await rejection(r.swipe(null as never))).details).toEqual({ field: 'feedback', value: null, rule: 'must be { id, dwellMs, converted? }' });
+    expect((await rejection(createReranker({ worker: 'no' as never }))).details)
+      .toEqual({ field: 'options.worker', value: 'no', rule: 'must be a boolean' });
+    const low = await rejection(createReranker({ worker: false, lowWater: { below: NaN, onLow: () => {} } }));
+    expect(low.message).toMatch(/options\.lowWater\.below must be an integer >= 0, got NaN/);
+    expect(low.details).toEqual({ field: 'options.lowWater.below', value: NaN, rule: 'must be an integer >= 0' });
+    expect((await rejection(createReranker({ worker: false, lowWater: { below: 5 } as never }))).details)
+      .toMatchObject({ field: 'options.lowWater.onLow', rule: 'must be a function' });
   });
 });
 

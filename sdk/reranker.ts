@@ -1,5 +1,5 @@
 import { transfer, wrap, type Remote } from 'comlink';
-import { SwiperankError, show } from './errors.js';
+import { details, SwiperankError, show } from './errors.js';
 import type { SessionRestore, SessionState } from './model/session.js';
 import { reconfigure, resolveOptions, type TunableOptions } from './options.js';
 import type {
@@ -406,12 +406,13 @@ function checkReset(keep: unknown): void {
 
 function checkLowWater(low: unknown): void {
   if (low === undefined) return;
+  const bad = (field: string, value: unknown, rule: string): never => {
+    throw new SwiperankError('BAD_OPTION', `options.${field} ${rule}, got ${show(value)}`, details({ field: `options.${field}`, value, rule }));
+  };
+  if (typeof low !== 'object' || low === null) bad('lowWater', low, 'must be { below: integer >= 0, onLow: function }');
   const l = low as { below?: unknown; onLow?: unknown };
-  if (typeof low !== 'object' || low === null || typeof l.onLow !== 'function'
-    || typeof l.below !== 'number' || !Number.isInteger(l.below) || l.below < 0) {
-    throw new SwiperankError('BAD_OPTION', `options.lowWater must be { below: integer >= 0, onLow: function }, got ${show(low)}`,
-      { field: 'options.lowWater', value: show(low) });
-  }
+  if (typeof l.below !== 'number' || !Number.isInteger(l.below) || l.below < 0) bad('lowWater.below', l.below, 'must be an integer >= 0');
+  if (typeof l.onLow !== 'function') bad('lowWater.onLow', l.onLow, 'must be a function');
 }
 
 /**
@@ -423,7 +424,8 @@ export async function createReranker(options: RerankerOptions = {}, bundled: Bun
   const resolved = resolveOptions(options);
   checkLowWater(options.lowWater);
   if (options.worker !== undefined && typeof options.worker !== 'boolean') {
-    throw new SwiperankError('BAD_OPTION', `options.worker must be a boolean, got ${String(options.worker)}`);
+    throw new SwiperankError('BAD_OPTION', `options.worker must be a boolean, got ${show(options.worker)}`,
+      details({ field: 'options.worker', value: options.worker, rule: 'must be a boolean' }));
   }
   const useWorker = options.worker ?? typeof Worker !== 'undefined';
   if (useWorker && typeof Worker === 'undefined') {

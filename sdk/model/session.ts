@@ -28,8 +28,9 @@ export interface SessionRestore {
 
 function checkFeedback(event: Feedback): void {
   const bad = (field: string, value: unknown, rule: string): never => {
-    throw new SwiperankError('INVALID_CANDIDATE', `feedback.${field} ${rule}, got ${show(value)}`,
-      details({ id: typeof event?.id === 'string' ? event.id : undefined, field: `feedback.${field}`, value, rule }));
+    const path = field ? `feedback.${field}` : 'feedback';
+    throw new SwiperankError('INVALID_CANDIDATE', `${path} ${rule}, got ${show(value)}`,
+      details({ id: typeof event?.id === 'string' ? event.id : undefined, field: path, value, rule }));
   };
   if (typeof event !== 'object' || event === null) bad('', event, 'must be { id, dwellMs, converted? }');
   if (typeof event.id !== 'string' || event.id.length === 0) bad('id', event.id, 'must be a non-empty string');
