@@ -3,7 +3,10 @@
  * two pages, it shows every candidate once, fetches the next page when the plan runs empty,
  * and ends the feed with null.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createReranker } from '../sdk/index.js';
@@ -44,5 +47,40 @@ describe('README', () => {
     }
     expect(shown.slice(0, -1).sort()).toEqual(pages.flat().map((c) => c.id).sort());
     expect(fetched).toBe(3); // both pages, then the empty one that ends the feed
+  });
+
+  it('every ts and js block typechecks against the package types, strict with exactOptionalPropertyTypes', () => {
+    // A host's tsconfig may be stricter than ours: a README line that fails it is the first
+    // thing a team copies. The feed's own functions are declared as a host would have them, and
+    // `?url` as a Vite host's types (vite/client) declare it.
+    const dir = mkdtempSync(join(tmpdir(), 'swiperank-readme-'));
+    try {
+      const blocks = [...readme.matchAll(/```(ts|js)\n([\s\S]*?)```/g)]
+        .map(([, lang, code], i) => join(dir, `block${i}.${lang === 'ts' ? 'ts' : 'mjs'}`));
+      [...readme.matchAll(/```(ts|js)\n([\s\S]*?)```/g)].forEach(([, , code], i) => writeFileSync(blocks[i]!, `${code}\nexport {};\n`));
+      const host = join(dir, 'host.d.ts');
+      writeFileSync(host, `import type { CandidateRow } from 'swiperank';
+declare global {
+  function fetchPage(): Promise<CandidateRow[]>;
+  function show(id: string | null): void;
+  function onSwipe(handler: (event: { id: string; dwellMs: number; converted?: boolean }) => void | Promise<void>): void;
+}
+`);
+      const sdk = (path: string) => fileURLToPath(new URL(`../sdk/${path}`, import.meta.url));
+      const program = ts.createProgram([host, ...blocks], {
+        target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+        lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: ['@webgpu/types', 'vite/client'], typeRoots: [fileURLToPath(new URL('../node_modules/@types', import.meta.url)), fileURLToPath(new URL('../node_modules', import.meta.url))],
+        strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, allowJs: true, checkJs: true,
+        noEmit: true, skipLibCheck: true,
+        paths: { swiperank: [sdk('index.ts')], 'swiperank/self-hosted': [sdk('self-hosted.ts')] },
+      });
+      const errors = ts.getPreEmitDiagnostics(program)
+        .filter((d) => d.file === undefined || d.file.fileName.startsWith(dir))
+        .map((d) => `${d.file ? d.file.fileName.slice(dir.length + 1) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      expect(blocks.length).toBeGreaterThanOrEqual(3);
+      expect(errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { createCpuBackend, type Backend, type BackendPlan } from './backend.js';
-import { SwiperankError } from './errors.js';
+import { details, SwiperankError } from './errors.js';
 import type { LastShown } from './model/lookahead.js';
 import type { CandidatePool } from './model/pool.js';
 import type { BackendChoiceInfo, BackendKind, BackendMode, PlanOptions, ResolvedOptions } from './types.js';
@@ -25,7 +25,14 @@ export interface Backends {
 /** Loads the WebGPU backend lazily, so CPU-only users never fetch it. */
 export const defaultBackends: Backends = {
   cpu: createCpuBackend,
-  webgpu: async () => (await import('./gpu/backend.js')).createWebGpuBackend(),
+  webgpu: async () => {
+    // Before the import: the WebGPU modules read GPUBufferUsage as they load, and where WebGPU is
+    // missing (Node) the reason would read "GPUBufferUsage is not defined".
+    if (!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
+      throw new Error('navigator.gpu is missing: WebGPU is not available in this context');
+    }
+    return (await import('./gpu/backend.js')).createWebGpuBackend();
+  },
 };
 
 /** The rule `'auto'` decides by: both backends sampled this often, WebGPU kept only when clearly faster. */
@@ -221,7 +228,8 @@ export class BackendChoice {
     this.mode = mode;
     if (mode === 'webgpu' && !(this.gpu ?? await this.openGpu())) {
       this.mode = previous;
-      throw new SwiperankError('WEBGPU_UNAVAILABLE', `backend 'webgpu' was asked for, but ${this.fallbackReason}`);
+      throw new SwiperankError('WEBGPU_UNAVAILABLE', `backend 'webgpu' was asked for, but ${this.fallbackReason}`,
+        details({ field: 'options.backend', value: 'webgpu', rule: `needs a WebGPU adapter: ${this.fallbackReason}` }));
     }
     this.released = false;
     await this.settled();

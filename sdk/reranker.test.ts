@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReranker, SwiperankError, type CandidateRow, type Reranker } from './index.js';
+import { createReranker, type CandidateRow, type Reranker } from './index.js';
 import { randomRows, seededRandom } from './testing/instances.js';
 import { rejection } from './testing/errors.js';
 
@@ -104,6 +104,10 @@ describe('bad input (docs/MODEL.md#candidates): rejected whole, named, and nothi
   it('forcing webgpu where there is none rejects with WEBGPU_UNAVAILABLE', async () => {
     const error = await rejection(createReranker({ backend: 'webgpu', worker: false }));
     expect(error.code).toBe('WEBGPU_UNAVAILABLE');
+    // The details name the option and why, as for every other error.
+    // In Node the reason is WebGPU's absence, not a ReferenceError from loading the WebGPU modules.
+    expect(error.details).toEqual({ field: 'options.backend', value: 'webgpu',
+      rule: 'needs a WebGPU adapter: navigator.gpu is missing: WebGPU is not available in this context' });
   });
 
   it('bad feedback names the field, and changes nothing', async () => {

@@ -8,11 +8,11 @@ export interface CandidateRow {
   /** Predicted probability of swiping on to the next slot, in [0, 1]. */
   pSdr: number;
   /** Item value such as price, > 0; default 1. */
-  value?: number;
+  value?: number | undefined;
   /** Category as a uint32; an item without one matches no other. */
-  category?: number;
+  category?: number | undefined;
   /** Length `embeddingDim`; stored L2-normalised; zero vector if absent. */
-  embedding?: ArrayLike<number>;
+  embedding?: ArrayLike<number> | undefined;
 }
 
 type NumberColumn = Float32Array | Float64Array | number[];
@@ -52,20 +52,23 @@ export interface RemoveResult {
 
 export interface ResetOptions {
   /** Keep the interest state learnt so far (default false: start neutral). */
-  keepInterest?: boolean;
+  keepInterest?: boolean | undefined;
   /** Keep the shown ids (default true: a reset feed still never repeats an item). */
-  keepShown?: boolean;
+  keepShown?: boolean | undefined;
 }
 
-/** What happened to the item just shown. */
+/**
+ * What happened to the item just shown. Optional fields take `undefined` as absent, so a host
+ * with `exactOptionalPropertyTypes` can forward its own optional values.
+ */
 export interface Feedback {
   id: string;
   /** How long the item was on screen, in ms. */
   dwellMs: number;
   /** The user tapped buy. */
-  converted?: boolean;
+  converted?: boolean | undefined;
   /** Override the long-view rule (`dwellMs >= longViewMs`). */
-  longView?: boolean;
+  longView?: boolean | undefined;
 }
 
 export interface PlanItem {

@@ -100,7 +100,7 @@ export class Packer {
     const { fusion, lookahead, personalization } = options;
     const classic = fusion.kind === 'moc' ? null : fusion;
     PLAN_PARAMS.write(new Float32Array(this.params), u32, 0, {
-      size: pool.size, eligible: pool.eligibleCount, dim: pool.dim, dim4: Math.ceil(pool.dim / 4),
+      size: pool.size, eligible: pool.eligibleCount, dim4: Math.ceil(pool.dim / 4),
       fusionKind: FUSION_KINDS[fusion.kind],
       personalize: personalization === false ? 0 : 1,
       strength: personalization === false ? 0 : personalization.strength,

@@ -10,7 +10,7 @@ import { struct, type Element } from './layout.js';
 
 /** Plan-wide parameters, written once a plan. */
 export const PLAN_PARAMS = struct('PlanParams', {
-  size: 'u32', eligible: 'u32', dim: 'u32', dim4: 'u32',
+  size: 'u32', eligible: 'u32', dim4: 'u32',
   fusionKind: 'u32', personalize: 'u32', strength: 'f32',
   wCvr: 'f32', wView: 'f32', wSwipe: 'f32', gamma: 'f32',
   weightCvr: 'f32', weightVtr: 'f32', weightSdr: 'f32',
@@ -21,7 +21,7 @@ export const PLAN_PARAMS = struct('PlanParams', {
   hasLast: 'u32', lastCategory: 'u32', lastHasCategory: 'u32',
 }, {
   size: 'Pool slots in use (shown ones included); then eligible slots.',
-  dim: 'Embedding length, and in vec4s: rows are stored zero-padded to whole vec4s.',
+  dim4: 'Embedding length in vec4s: rows are stored zero-padded to whole vec4s.',
   fusionKind: 'FUSION_MOC, FUSION_WEIGHTED_SUM, FUSION_PRODUCT or FUSION_RANK.',
   shortlist: 'Shortlist length L, already min(shortlist, eligible).',
   depth: 'Planned slots: min(depth, L).',
