@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReranker, SwiperankError, type CandidateRow, type Reranker } from './index.js';
+import { createReranker, type CandidateRow, type Reranker } from './index.js';
 import { randomRows, seededRandom } from './testing/instances.js';
 import { rejection } from './testing/errors.js';
 

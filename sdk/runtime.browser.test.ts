@@ -1,6 +1,6 @@
-import { createStore, get, set } from 'idb-keyval';
+import { createStore, get } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
-import { createReranker, SwiperankError, type CandidateRow, type Plan, type Reranker } from './index.js';
+import { createReranker, type CandidateRow, type Plan, type Reranker } from './index.js';
 import { idHash } from './model/shown.js';
 import { requireAdapter } from './testing/gpu.js';
 import { randomRows, seededRandom } from './testing/instances.js';

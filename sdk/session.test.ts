@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { createReranker, SwiperankError, type CandidateRow, type Plan, type Reranker } from './index.js';
+import { createReranker, SwiperankError, type CandidateRow, type Plan } from './index.js';
 import { idHash, ShownIds } from './model/shown.js';
 import { validateBatch } from './model/validate.js';
 import { allowWorkersInNode, portWorkers } from './testing/port-worker.js';
