@@ -35,6 +35,8 @@ export interface Lane {
   supportsTouch: boolean;
   /** `performance.memory` and `gc()` are there, so heap growth can be measured. */
   measuresHeap: boolean;
+  /** Every GPU readback waits on a poll timer (Firefox's lavapipe: ~100 ms), so long GPU runs are cut short. */
+  slowReadback: boolean;
 }
 
 const found = (path: string) => (existsSync(path) ? path : undefined);
@@ -108,12 +110,12 @@ export function asMiniBrowser<T extends { body?: unknown }>(request: T): T {
 }
 
 export const lanes = {
-  chromium: { name: 'chromium', engine: 'chromium', hasWebGpu: true, adapterName: 'swiftshader', supportsTouch: true, measuresHeap: true },
-  chromiumCpu: { name: 'chromium-cpu', engine: 'chromium', hasWebGpu: false, supportsTouch: true, measuresHeap: true },
+  chromium: { name: 'chromium', engine: 'chromium', hasWebGpu: true, adapterName: 'swiftshader', supportsTouch: true, measuresHeap: true, slowReadback: false },
+  chromiumCpu: { name: 'chromium-cpu', engine: 'chromium', hasWebGpu: false, supportsTouch: true, measuresHeap: true, slowReadback: false },
   // lavapipe reaches Firefox's WebGPU as a fallback adapter with empty vendor and architecture.
-  firefox: { name: 'firefox', engine: 'firefox', hasWebGpu: true, adapterName: 'fallback adapter', supportsTouch: false, measuresHeap: false },
-  firefoxCpu: { name: 'firefox-cpu', engine: 'firefox', hasWebGpu: false, supportsTouch: false, measuresHeap: false },
-  webkit: { name: 'webkit', engine: 'webkit', hasWebGpu: false, supportsTouch: false, measuresHeap: false },
+  firefox: { name: 'firefox', engine: 'firefox', hasWebGpu: true, adapterName: 'fallback adapter', supportsTouch: false, measuresHeap: false, slowReadback: true },
+  firefoxCpu: { name: 'firefox-cpu', engine: 'firefox', hasWebGpu: false, supportsTouch: false, measuresHeap: false, slowReadback: false },
+  webkit: { name: 'webkit', engine: 'webkit', hasWebGpu: false, supportsTouch: false, measuresHeap: false, slowReadback: false },
 } satisfies Record<string, Lane>;
 
 /** A TCP port free now on 127.0.0.1 (a shared machine: never a fixed one). */
