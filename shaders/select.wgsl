@@ -3,24 +3,24 @@
 // all distinct, in the order of `precedes`. The boundary is resolved by an MSB-first radix
 // select on the bits below the bin, 8 bits a round: each round counts the digit of the
 // entries still matching the threshold's prefix and walks the counts to the digit where
-// the last needed entry lies, until every entry matching the prefix is needed. One
-// invocation and no barrier in the loop: SwiftShader compiles a loop around barriers
-// into costly coroutines, and a boundary holds few entries unless scores tie in bulk.
+// the last needed entry lies, until every entry matching the prefix is needed. Only for
+// large boundaries (shortlist.wgsl ranks small ones by counting): the rounds' barriers cost
+// SwiftShader coroutines, a single invocation walking thousands of entries costs more.
 
-// The chosen keys live in selectScratch (storage): a workgroup array of MAX_SELECT keys
+// The chosen keys live in selectScratch (plain storage): a workgroup array of MAX_SELECT keys
 // costs SwiftShader seconds to compile.
 var<workgroup> chosenCount: atomic<u32>;
 
 fn chosenAt(j: u32) -> vec2u {
   let at = CHOSEN_AT + 2u * j;
-  return vec2u(atomicLoad(&selectScratch[at]), atomicLoad(&selectScratch[at + 1u]));
+  return vec2u(selectScratch[at], selectScratch[at + 1u]);
 }
 
 fn choose(entry: vec2u) {
   let j = atomicAdd(&chosenCount, 1u);
   if (j < MAX_SELECT) {
-    atomicStore(&selectScratch[CHOSEN_AT + 2u * j], entry.x);
-    atomicStore(&selectScratch[CHOSEN_AT + 2u * j + 1u], entry.y);
+    selectScratch[CHOSEN_AT + 2u * j] = entry.x;
+    selectScratch[CHOSEN_AT + 2u * j + 1u] = entry.y;
   }
 }
 
@@ -42,47 +42,58 @@ fn atOrBelow(entry: vec2u, prefix: vec2u, mask: vec2u) -> bool {
   return precedes(masked, prefix) || all(masked == prefix);
 }
 
+// The radix select's state after each round, shared so that every invocation branches alike.
+struct BoundarySelect {
+  prefix: vec2u,
+  mask: vec2u,
+  left: u32,
+  done: u32,
+}
+var<workgroup> boundarySelect: BoundarySelect;
+var<workgroup> digitCounts: array<atomic<u32>, RADIX>;
+
 // Chooses the best `need` of boundaryAt(0..count), which all match `prefix` under `mask`
-// (the digits before `firstRound`); need <= count.
-fn chooseFromBoundary(count: u32, need: u32, prefixIn: vec2u, maskIn: vec2u, firstRound: u32) {
-  var prefix = prefixIn;
-  var mask = maskIn;
-  var left = need;
-  for (var round = firstRound; round < 8u; round++) {
+// (the digits before `firstRound`); need <= count. Every invocation counts a share of the
+// boundary each round (a bulk tie makes it most of the pool); one walks the counts.
+fn chooseFromBoundary(lid: u32, count: u32, need: u32, prefixIn: vec2u, maskIn: vec2u, firstRound: u32) {
+  if (lid == 0u) {
+    boundarySelect = BoundarySelect(prefixIn, maskIn, need, 0u);
+  }
+  var state = workgroupUniformLoad(&boundarySelect);
+  for (var round = firstRound; round < 8u && state.done == 0u; round++) {
     let digits = digitBits(RADIX - 1u, round);
     // Index digits above the largest index are 0 in every entry: nothing to count.
     if (round >= 4u && ((plan.size - 1u) & digits.y) == 0u) {
-      mask |= digits;
+      state.mask |= digits;
       continue;
     }
-    var counts: array<u32, RADIX>;
-    // Zeroed by hand: on SwiftShader a var declared in a loop kept its last iteration's counts.
-    for (var d = 0u; d < RADIX; d++) {
-      counts[d] = 0u;
+    for (var d = lid; d < RADIX; d += SELECT_GROUP) {
+      atomicStore(&digitCounts[d], 0u);
     }
-    for (var i = 0u; i < count; i++) {
+    workgroupBarrier();
+    for (var i = lid; i < count; i += SELECT_GROUP) {
       let entry = boundaryAt(i);
-      if (all((entry & mask) == prefix)) {
-        counts[digitOf(entry, round)] += 1u;
+      if (all((entry & state.mask) == state.prefix)) {
+        atomicAdd(&digitCounts[digitOf(entry, round)], 1u);
       }
     }
-    var below = 0u;
-    var digit = 0u;
-    while (digit < RADIX - 1u && below + counts[digit] < left) {
-      below += counts[digit];
-      digit++;
+    workgroupBarrier();
+    if (lid == 0u) {
+      var below = 0u;
+      var digit = 0u;
+      while (digit < RADIX - 1u && below + atomicLoad(&digitCounts[digit]) < state.left) {
+        below += atomicLoad(&digitCounts[digit]);
+        digit++;
+      }
+      let wholeDigit = below + atomicLoad(&digitCounts[digit]) == state.left;
+      boundarySelect = BoundarySelect(state.prefix | digitBits(digit, round), state.mask | digits,
+        state.left - below, select(0u, 1u, wholeDigit));
     }
-    let wholeDigit = below + counts[digit] == left;
-    prefix |= digitBits(digit, round);
-    mask |= digits;
-    left -= below;
-    if (wholeDigit) {
-      break;
-    }
+    state = workgroupUniformLoad(&boundarySelect);
   }
-  for (var i = 0u; i < count; i++) {
+  for (var i = lid; i < count; i += SELECT_GROUP) {
     let entry = boundaryAt(i);
-    if (atOrBelow(entry, prefix, mask)) {
+    if (atOrBelow(entry, state.prefix, state.mask)) {
       choose(entry);
     }
   }

@@ -5,9 +5,13 @@
 //  1. the bin where the k-th best key lies, from the histogram;
 //  2. one pass over the pool: keys in a better bin are chosen, those in that bin are the
 //     boundary (a few entries, unless scores tie in bulk);
-//  3. one invocation chooses the rest of the boundary by a radix select (select.wgsl);
-//  4. each chosen key is ranked by counting the chosen keys that precede it (k <= 1,024:
-//     no sort network and its barriers).
+//  3. the boundary's best `need` and every chosen key's rank, by counting: a key in a better
+//     bin ranks by the better-bin keys that precede it, a boundary key by the boundary keys
+//     that precede it, after all better-bin keys (k <= 1,024: no sort network and its
+//     barriers, and no single-invocation step);
+//  4. a boundary over BOUNDARY_RANK_MAX keys (scores close or tied in bulk), where counting
+//     is quadratic, is cut by a parallel radix select (select.wgsl) before the chosen keys
+//     are ranked by counting.
 // The order is the one of `precedes`: higher score first, then lower pool index, as on the CPU.
 // Bindings: MODULE_BINDINGS.shortlist in sdk/gpu/resources.ts.
 
@@ -20,10 +24,35 @@ var<workgroup> boundaryCount: atomic<u32>;
 // The threshold bin and the entries still needed from it, read back with
 // workgroupUniformLoad so that every invocation branches alike.
 var<workgroup> threshold: vec2u;
+// The boundary's size and the better bins' key count after the pass over the pool, likewise.
+var<workgroup> counted: vec2u;
+
+// Boundaries up to this size are resolved by counting in parallel (quadratic); larger ones,
+// bulk ties, by the one-invocation radix select.
+const BOUNDARY_RANK_MAX = 512u;
 
 fn boundaryAt(i: u32) -> vec2u {
   let at = BOUNDARY_AT + 2u * i;
-  return vec2u(atomicLoad(&selectScratch[at]), atomicLoad(&selectScratch[at + 1u]));
+  return vec2u(selectScratch[at], selectScratch[at + 1u]);
+}
+
+// How many of boundaryAt(0..count) precede `entry`.
+fn boundaryRank(entry: vec2u, count: u32) -> u32 {
+  var rank = 0u;
+  for (var m = 0u; m < count; m++) {
+    rank += select(0u, 1u, precedes(boundaryAt(m), entry));
+  }
+  return rank;
+}
+
+// Pool slot i, ranked c-th, into the compact arrays stage 2 reads.
+fn gather(c: u32, i: u32) {
+  let f = fused[i];
+  let slot = slots[i];
+  shortlist[c] = ShortlistItem(i, f.z, slot.pSdr, f.w, slot.category, slot.hasCategory);
+  for (var d = 0u; d < plan.dim4; d++) {
+    shortEmbedding[c * plan.dim4 + d] = embedding[i * plan.dim4 + d];
+  }
 }
 
 @compute @workgroup_size(SELECT_GROUP)
@@ -33,7 +62,7 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
   let slice = HISTOGRAM_BINS / SELECT_GROUP;
   var sum = 0u;
   for (var bin = lid * slice; bin < (lid + 1u) * slice; bin++) {
-    sum += atomicLoad(&selectScratch[bin]);
+    sum += selectScratch[bin];
   }
   partials[lid] = sum;
   if (lid == 0u) {
@@ -50,7 +79,7 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
     }
     var bin = part * slice;
     loop {
-      let n = atomicLoad(&selectScratch[bin]);
+      let n = selectScratch[bin];
       if (below + n >= k || bin == HISTOGRAM_BINS - 1u) {
         threshold = vec2u(bin, k - below);
         break;
@@ -70,28 +99,37 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
       choose(entry);
     } else if (bin == found.x) {
       let at = BOUNDARY_AT + 2u * atomicAdd(&boundaryCount, 1u);
-      atomicStore(&selectScratch[at], entry.x);
-      atomicStore(&selectScratch[at + 1u], entry.y);
+      selectScratch[at] = entry.x;
+      selectScratch[at + 1u] = entry.y;
     }
   }
-  // The boundary is in storage memory.
+  // The boundary is in storage memory, its count and the chosen count in workgroup memory.
   storageBarrier();
-  // 3. The rest from the boundary: the keys' bits below the bin, then the index, decide.
+  workgroupBarrier();
   if (lid == 0u) {
-    let binMask = ~((1u << HISTOGRAM_SHIFT) - 1u);
-    chooseFromBoundary(atomicLoad(&boundaryCount), found.y, vec2u(found.x << HISTOGRAM_SHIFT, 0u), vec2u(binMask, 0u),
-      (32u - HISTOGRAM_SHIFT) / 8u);
+    counted = vec2u(atomicLoad(&boundaryCount), atomicLoad(&chosenCount));
   }
-  storageBarrier();
-  // 4. Rank and gather.
-  for (var j = lid; j < k; j += SELECT_GROUP) {
-    let c = rankOf(j, k);
-    let i = chosenAt(j).y;
-    let f = fused[i];
-    let slot = slots[i];
-    shortlist[c] = ShortlistItem(i, f.z, slot.pSdr, f.w, slot.category, slot.hasCategory);
-    for (var d = 0u; d < plan.dim4; d++) {
-      shortEmbedding[c * plan.dim4 + d] = embedding[i * plan.dim4 + d];
+  let sizes = workgroupUniformLoad(&counted);
+  if (sizes.x <= BOUNDARY_RANK_MAX) {
+    // 3. Ranks by counting; the boundary's keys ranked below `need` are the rest of the shortlist.
+    for (var j = lid; j < sizes.y; j += SELECT_GROUP) {
+      gather(rankOf(j, sizes.y), chosenAt(j).y);
     }
+    for (var j = lid; j < sizes.x; j += SELECT_GROUP) {
+      let entry = boundaryAt(j);
+      let rank = boundaryRank(entry, sizes.x);
+      if (rank < found.y) {
+        gather(sizes.y + rank, entry.y);
+      }
+    }
+    return;
+  }
+  // 4. A large boundary: the rest from it, where the keys' bits below the bin, then the index, decide.
+  let binMask = ~((1u << HISTOGRAM_SHIFT) - 1u);
+  chooseFromBoundary(lid, sizes.x, found.y, vec2u(found.x << HISTOGRAM_SHIFT, 0u), vec2u(binMask, 0u),
+    (32u - HISTOGRAM_SHIFT) / 8u);
+  storageBarrier();
+  for (var j = lid; j < k; j += SELECT_GROUP) {
+    gather(rankOf(j, k), chosenAt(j).y);
   }
 }

@@ -115,7 +115,9 @@ export const BUFFERS = {
   sortScratch: buffer('vec2u', 'storage', (s) => s.sortEntries),
   digitCounts: buffer('u32', 'storage', (s) => s.digitWords),
   // The histogram, then the chosen keys and the boundary's, two words a key (shortlist.wgsl).
-  selectScratch: buffer('atomic<u32>', 'cleared', (s) => s.histogramBins + 2 * SHADER_CONSTANTS.MAX_SELECT + 2 * s.size),
+  // Atomic only where fuse counts; selectShortlist reads and writes it plainly, since
+  // SwiftShader's atomic loads made its ranking loop several times slower.
+  selectScratch: buffer('u32', 'cleared', (s) => s.histogramBins + 2 * SHADER_CONSTANTS.MAX_SELECT + 2 * s.size),
   shortlist: buffer(SHORTLIST_ITEM, 'storage', (s) => s.shortlist),
   shortEmbedding: buffer('vec4f', 'storage', (s) => s.shortlist * s.dim4),
   beams: buffer(BEAM, 'storage', (s) => (s.depth + 1) * s.beamWidth),
@@ -171,7 +173,7 @@ export const MODULE_BINDINGS = {
     keys: bind('read', 'stageKeys', 'Per pool slot (score key, slot); LAST_KEY for slots that are not eligible.'),
     shortlist: bind('write', 'shortlist'),
     shortEmbedding: bind('write', 'shortEmbedding'),
-    selectScratch: bind('atomic', 'selectScratch', 'HISTOGRAM_BINS counts (filled by fuse or rankScore), then the chosen keys and the boundary\'s.'),
+    selectScratch: bind('write', 'selectScratch', 'HISTOGRAM_BINS counts (filled by fuse or rankScore), then the chosen keys and the boundary\'s.'),
   },
   beam: {
     beamPass: bind('pass', 'passes'),
