@@ -180,9 +180,11 @@ async function peerSubject(peer: Peer, cols: PoolColumns, description: string): 
 
 /** What the SDK runs a cell with, every default filled in, for the peers to follow. */
 function peerOptions(cell: CellSpec): PeerOptions {
-  const { embeddingDim, lookahead, timeoutMs } = rerankerOptions(cell, 'cpu');
+  const { embeddingDim, fusion, personalization, lookahead, timeoutMs } = rerankerOptions(cell, 'cpu');
   return {
     ...DEFAULT_OPTIONS, backend: 'cpu', embeddingDim: embeddingDim!, timeoutMs: timeoutMs!,
+    fusion: { ...DEFAULT_OPTIONS.fusion, ...fusion },
+    personalization: { ...DEFAULT_OPTIONS.personalization, ...personalization },
     lookahead: { ...DEFAULT_OPTIONS.lookahead, ...lookahead },
   } as PeerOptions;
 }
