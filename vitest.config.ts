@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { webdriverio } from '@vitest/browser-webdriverio';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
@@ -52,6 +53,8 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        // Node tests run before any build: the package's own name resolves to its source, as in tsconfig.json.
+        resolve: { alias: [{ find: /^swiperank$/, replacement: fileURLToPath(new URL('./sdk/index.ts', import.meta.url)) }] },
         test: {
           name: 'unit',
           environment: 'node',

@@ -9,7 +9,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { createReranker, type RerankerOptions } from '../../sdk/index.js';
+import { createReranker, type RerankerOptions } from 'swiperank';
+// The beam-optimality gap is a white-box check of the planner against the exhaustive oracle:
+// it needs the engine's internals and the test oracle, which the package does not export.
 import { CpuPlanner } from '../../sdk/model/planner.js';
 import type { LastShown } from '../../sdk/model/lookahead.js';
 import { validateBatch } from '../../sdk/model/validate.js';

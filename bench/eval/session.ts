@@ -2,7 +2,7 @@
  * Closed-loop swipe sessions: a strategy shows items to a simulated user one at a time,
  * through the public API (`ingest`, `plan`, `swipe`), until the user leaves.
  */
-import { createReranker, type CandidateRow, type RerankerOptions } from '../../sdk/index.js';
+import { createReranker, type CandidateRow, type RerankerOptions } from 'swiperank';
 import { mixSeed, PageStream, serverOrder, SimulatedUser, type Baseline, type CatalogItem, type Outcome, type UserOptions } from '../../sim/index.js';
 
 export interface Strategy {
