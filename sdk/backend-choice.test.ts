@@ -212,6 +212,18 @@ describe("backend 'auto': the CPU plans first, then the measurement decides", ()
     expect(await h.plans(N + 1)).toEqual(Array(N + 1).fill('cpu'));
   });
 
+  it('a pool that changes class before WebGPU starts to open still decides with the reason WebGPU gave', async () => {
+    const h = await harness('auto', { cpuMs: () => 1, gpu: 'unavailable' }, 1000, false);
+    const input = () => ({ pool: h.pool, interest: new Float64Array(dim), last: null, ...h.state });
+    await h.choice.plan(input());
+    // On the same task, before WebGPU opens: 5,000 candidates start another class.
+    h.grow(4000);
+    await h.choice.plan(input());
+    expect(h.choice.info()).toMatchObject({ state: 'measuring', poolClass: [4096, 16383] });
+    await h.choice.settled();
+    expect(h.choice.info()).toMatchObject({ state: 'decided', reason: 'WebGPU is unavailable: no WebGPU adapter is available' });
+  });
+
   it('a WebGPU failing in a shadow plan hands over to the CPU for good', async () => {
     const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 1, gpu: 'fails' });
     await h.plans(N);

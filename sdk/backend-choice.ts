@@ -311,7 +311,8 @@ export class BackendChoice {
     this.serving = 'cpu';
     if (this.parityFailure) return this.decided('cpu', this.parityFailure);
     if (this.released) this.warm();
-    if (this.opening || this.warmAfterPlan) return this.measuring('WebGPU is starting; the CPU plans meanwhile');
+    // `warming` covers the task between the first plan and WebGPU starting to open.
+    if (this.opening || this.warming || this.warmAfterPlan) return this.measuring('WebGPU is starting; the CPU plans meanwhile');
     if (!this.gpu) return this.decided('cpu', `WebGPU is unavailable: ${this.fallbackReason}`);
     this.measuring('measuring: the CPU plans while WebGPU runs shadow plans');
   }
