@@ -55,9 +55,11 @@ describe('README', () => {
     // `?url` as a Vite host's types (vite/client) declare it.
     const dir = mkdtempSync(join(tmpdir(), 'swiperank-readme-'));
     try {
-      const blocks = [...readme.matchAll(/```(ts|js)\n([\s\S]*?)```/g)]
-        .map(([, lang, code], i) => join(dir, `block${i}.${lang === 'ts' ? 'ts' : 'mjs'}`));
-      [...readme.matchAll(/```(ts|js)\n([\s\S]*?)```/g)].forEach(([, , code], i) => writeFileSync(blocks[i]!, `${code}\nexport {};\n`));
+      const blocks = [...readme.matchAll(/```(ts|js)\n([\s\S]*?)```/g)].map(([, lang, code], i) => {
+        const file = join(dir, `block${i}.${lang === 'ts' ? 'ts' : 'mjs'}`);
+        writeFileSync(file, `${code}\nexport {};\n`);
+        return file;
+      });
       const host = join(dir, 'host.d.ts');
       writeFileSync(host, `import type { CandidateRow } from 'swiperank';
 declare global {

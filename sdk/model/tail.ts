@@ -100,6 +100,6 @@ export function withSessionValue(value: SessionValue, pool: CandidatePool, optio
 }
 
 /** True when the options name `'auto'` anywhere `T` stands in. */
-export function needsSessionValue(options: Pick<ResolvedOptions, 'fusion' | 'lookahead'>): boolean {
+function needsSessionValue(options: Pick<ResolvedOptions, 'fusion' | 'lookahead'>): boolean {
   return options.lookahead.tail === 'auto' || (options.fusion.kind === 'moc' && options.fusion.wSwipe === 'auto');
 }
