@@ -18,6 +18,9 @@ fn scoreKey(score: f32) -> u32 {
   return ~ordered;
 }
 
+// Where selectScratch holds stage 1's coarse histogram, after the fine one.
+const COARSE_AT = HISTOGRAM_BINS;
+
 fn precedes(a: vec2u, b: vec2u) -> bool {
   return a.x < b.x || (a.x == b.x && a.y < b.y);
 }

@@ -4,11 +4,12 @@
 
 // Bindings: MODULE_BINDINGS.fuse in sdk/gpu/resources.ts.
 
-// The key stage 1 selects by, counted in its histogram.
+// The key stage 1 selects by, counted in its histograms.
 fn writeStageKey(i: u32, score: f32) {
   let key = scoreKey(score);
   stageKeys[i] = vec2u(key, i);
   atomicAdd(&selectScratch[key >> HISTOGRAM_SHIFT], 1u);
+  atomicAdd(&selectScratch[COARSE_AT + (key >> COARSE_SHIFT)], 1u);
 }
 
 fn eligible(i: u32) -> bool {

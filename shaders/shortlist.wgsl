@@ -1,8 +1,9 @@
 // Stage 1: the top `shortlist` pool slots by fused score, gathered in rank order into the
 // compact arrays stage 2 reads: per shortlisted candidate its pool index, reward, pSdr,
 // category, score and embedding. One workgroup, after `fuse` (or
-// `rankScore`) counted every eligible key in a histogram of its high 16 bits:
-//  1. the bin where the k-th best key lies, from the histogram;
+// `rankScore`) counted every eligible key in histograms of its high 16 and 8 bits:
+//  1. the bin where the k-th best key lies: the coarse bin from the coarse histogram, then
+//     the fine bin among that coarse bin's;
 //  2. one pass over the pool: keys in a better bin are chosen, those in that bin are the
 //     boundary (a few entries, unless scores tie in bulk);
 //  3. the boundary's best `need` and every chosen key's rank, by counting: a key in a better
@@ -16,10 +17,9 @@
 // Bindings: MODULE_BINDINGS.shortlist in sdk/gpu/resources.ts.
 
 // Where selectScratch holds the chosen keys and the boundary's, two words a key.
-const CHOSEN_AT = HISTOGRAM_BINS;
-const BOUNDARY_AT = HISTOGRAM_BINS + 2u * MAX_SELECT;
+const CHOSEN_AT = COARSE_AT + COARSE_BINS;
+const BOUNDARY_AT = CHOSEN_AT + 2u * MAX_SELECT;
 
-var<workgroup> partials: array<u32, SELECT_GROUP>;
 var<workgroup> boundaryCount: atomic<u32>;
 // The threshold bin and the entries still needed from it, read back with
 // workgroupUniformLoad so that every invocation branches alike.
@@ -58,29 +58,22 @@ fn gather(c: u32, i: u32) {
 @compute @workgroup_size(SELECT_GROUP)
 fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
   let k = plan.shortlist;
-  // 1. Each invocation sums a slice of the bins; one walks the sums, then the bins.
-  let slice = HISTOGRAM_BINS / SELECT_GROUP;
-  var sum = 0u;
-  for (var bin = lid * slice; bin < (lid + 1u) * slice; bin++) {
-    sum += selectScratch[bin];
-  }
-  partials[lid] = sum;
+  // 1. One invocation walks the coarse bins, then the fine bins of the coarse one where the
+  // k-th key lies (every eligible key is counted, and k <= eligible).
   if (lid == 0u) {
     atomicStore(&chosenCount, 0u);
     atomicStore(&boundaryCount, 0u);
-  }
-  workgroupBarrier();
-  if (lid == 0u) {
     var below = 0u;
-    var part = 0u;
-    while (part < SELECT_GROUP - 1u && below + partials[part] < k) {
-      below += partials[part];
-      part++;
+    var coarse = 0u;
+    while (coarse < COARSE_BINS - 1u && below + selectScratch[COARSE_AT + coarse] < k) {
+      below += selectScratch[COARSE_AT + coarse];
+      coarse++;
     }
-    var bin = part * slice;
+    let fines = 1u << (COARSE_SHIFT - HISTOGRAM_SHIFT);
+    var bin = coarse * fines;
     loop {
       let n = selectScratch[bin];
-      if (below + n >= k || bin == HISTOGRAM_BINS - 1u) {
+      if (below + n >= k || bin == (coarse + 1u) * fines - 1u) {
         threshold = vec2u(bin, k - below);
         break;
       }

@@ -12,8 +12,9 @@ import { buildSchedule, SHADER_CONSTANTS, type KernelName, type Schedule } from 
 /** Readback layout: two GPU timestamps, then the `PlanOut`. */
 const STAMP_BYTES = 2 * BigUint64Array.BYTES_PER_ELEMENT;
 const READ_BYTES = STAMP_BYTES + PLAN_OUT.bytes;
-/** Stage 1's histogram, cleared at the start of each plan. */
-const HISTOGRAM_BYTES = SHADER_CONSTANTS.HISTOGRAM_BINS * Uint32Array.BYTES_PER_ELEMENT;
+/** Stage 1's histograms (fine, then coarse), cleared at the start of each plan. */
+const HISTOGRAM_WORDS = SHADER_CONSTANTS.HISTOGRAM_BINS + SHADER_CONSTANTS.COARSE_BINS;
+const HISTOGRAM_BYTES = HISTOGRAM_WORDS * Uint32Array.BYTES_PER_ELEMENT;
 
 /** The GPU traffic of one plan, for `GpuStats`. */
 export interface PlanTraffic {
@@ -127,7 +128,7 @@ export class GpuPlanner {
     const shape: BufferShape = {
       size: pool.size, dim4: Math.ceil(pool.dim / 4), shortlist, depth, beamWidth, rank,
       sortEntries: schedule.sortEntries, digitWords: schedule.digitWords,
-      passes: schedule.passes.length, passStride: this.passStride, histogramBins: SHADER_CONSTANTS.HISTOGRAM_BINS,
+      passes: schedule.passes.length, passStride: this.passStride, histogramBins: HISTOGRAM_WORDS,
     };
 
     device.pushErrorScope('out-of-memory');

@@ -79,6 +79,7 @@ export interface BufferShape {
   passes: number;
   /** Bytes between passes in the pass table (the device's uniform offset alignment). */
   passStride: number;
+  /** Words of stage 1's histograms, fine then coarse. */
   histogramBins: number;
 }
 
@@ -157,7 +158,7 @@ export const MODULE_BINDINGS = {
     stageKeys: bind('write', 'stageKeys'),
     rankKeys: bind('write', 'rankKeys', 'Three segments of `size` (pCvr\', pVtr\', pSdr), each sorted into rank order.'),
     ranks: bind('write', 'ranks', 'Three segments of `size`: the 1-based rank of each eligible slot.'),
-    selectScratch: bind('atomic', 'selectScratch', 'Stage 1\'s histogram of the stage keys\' high 16 bits (shortlist.wgsl), cleared before each plan.'),
+    selectScratch: bind('atomic', 'selectScratch', 'Stage 1\'s histograms of the stage keys\' high 16 and 8 bits (shortlist.wgsl), cleared before each plan.'),
   },
   sort: {
     sortPass: bind('pass', 'passes'),
@@ -173,7 +174,7 @@ export const MODULE_BINDINGS = {
     keys: bind('read', 'stageKeys', 'Per pool slot (score key, slot); LAST_KEY for slots that are not eligible.'),
     shortlist: bind('write', 'shortlist'),
     shortEmbedding: bind('write', 'shortEmbedding'),
-    selectScratch: bind('write', 'selectScratch', 'HISTOGRAM_BINS counts (filled by fuse or rankScore), then the chosen keys and the boundary\'s.'),
+    selectScratch: bind('write', 'selectScratch', 'HISTOGRAM_BINS and COARSE_BINS counts (filled by fuse or rankScore), then the chosen keys and the boundary\'s.'),
   },
   beam: {
     beamPass: bind('pass', 'passes'),
