@@ -69,6 +69,33 @@ describe.runIf(lane.hasWebGpu)("backend 'auto' with a WebGPU adapter", () => {
     await reference.dispose();
   });
 
+  it("times WebGPU without reading its mapped memory on the CPU engine's thread, unless WebGPU wins", async () => {
+    // Reading a mapped range slows that thread's typed-array code for good (GpuPlanner.runUnread):
+    // timing runs must not read it. The engine runs in this page (worker: false) to be observed.
+    const adapter = await requireAdapter();
+    const proto = GPUBuffer.prototype;
+    const original = proto.getMappedRange;
+    let reads = 0;
+    proto.getMappedRange = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['getMappedRange']>) {
+      reads++;
+      return original.apply(this, args);
+    };
+    try {
+      const auto = await createReranker({ ...options, worker: false, persistence: false });
+      const reference = await createReranker({ ...options, backend: 'cpu', worker: false, persistence: false });
+      await Promise.all([auto.ingest(page), reference.ingest(page)]);
+      const { info } = await swipeUntilDecided(auto, reference, await auto.plan());
+      console.log(`${describeAdapter(adapter).description}: 'auto' chose ${info.backend} with ${reads} mapped-range reads, `
+        + `${info.choice.samples.webgpu} WebGPU samples: ${info.choice.reason}`);
+      if (info.backend === 'webgpu') expect(reads).toBeGreaterThanOrEqual(1);
+      else expect(reads).toBe(0);
+      await auto.dispose();
+      await reference.dispose();
+    } finally {
+      proto.getMappedRange = original;
+    }
+  });
+
   it("forced 'webgpu' and 'cpu' plan on their backend from the first plan; configure({ backend }) switches a live reranker", async () => {
     await requireAdapter();
     const small = page.slice(0, 500);

@@ -29,7 +29,8 @@ interface Fakes {
  */
 function fakes(f: Fakes) {
   const clock = { t: 0, now: () => clock.t };
-  const counts = { gpuOpened: 0, gpuPlans: 0, gpuPlansStarted: 0, gpuDisposed: 0 };
+  /** gpuRuns: timing runs, not read back; gpuPlans: plans read back (one check before WebGPU serves). */
+  const counts = { gpuOpened: 0, gpuPlans: 0, gpuRuns: 0, gpuPlansStarted: 0, gpuDisposed: 0 };
   const backends: Backends = {
     cpu: (): Backend => {
       const planner = new CpuPlanner();
@@ -46,19 +47,26 @@ function fakes(f: Fakes) {
       if (f.gpu === 'unavailable') throw new Error('no WebGPU adapter is available');
       counts.gpuOpened++;
       const planner = new CpuPlanner();
+      const run = async (eligible: number) => {
+        counts.gpuPlansStarted++;
+        await new Promise((r) => setTimeout(r, 0));
+        if (f.gpu === 'fails') throw new Error('the WebGPU device was lost 2 times');
+        clock.t += (f.gpuMs ?? f.cpuMs)(eligible);
+      };
       return {
         kind: 'webgpu', adapter: 'fake adapter',
         dispose: () => { counts.gpuDisposed++; },
         readbackFloorMs: async () => f.floorMs ?? 0.1,
         plan: async (pool, u, last, options) => {
-          counts.gpuPlansStarted++;
-          await new Promise((r) => setTimeout(r, 0));
-          if (f.gpu === 'fails') throw new Error('the WebGPU device was lost 2 times');
-          clock.t += (f.gpuMs ?? f.cpuMs)(pool.eligibleCount);
+          await run(pool.eligibleCount);
           counts.gpuPlans++;
           const plan = planner.plan(pool, u, last, options);
           if (f.gpu === 'differs') plan.poolIndex.reverse();
           return plan;
+        },
+        runUnread: async (pool) => {
+          await run(pool.eligibleCount);
+          counts.gpuRuns++;
         },
       };
     },
@@ -120,8 +128,9 @@ describe("backend 'auto': the CPU plans first, then the measurement decides", ()
       adapter: 'fake adapter', readbackFloorMs: 0.1,
     });
     expect(info.reason).toMatch(/WebGPU p50 5\.00 ms < 0\.8 × CPU p50 10\.0 ms on pools of 256–1023/);
-    // The first WebGPU plan of a round warms buffers and is not a sample.
-    expect(h.counts.gpuPlans).toBe(N + 1);
+    // The first WebGPU run of a round warms buffers and is not a sample. Timing runs are not
+    // read back; one plan is, and matched the CPU's, before WebGPU serves.
+    expect(h.counts).toMatchObject({ gpuRuns: N + 1, gpuPlans: 1 });
     expect(await h.plan()).toBe('webgpu');
     expect(h.choice.active.kind).toBe('webgpu');
   });
@@ -136,7 +145,7 @@ describe("backend 'auto': the CPU plans first, then the measurement decides", ()
     // The N-th CPU sample queues shadows, on a later task.
     expect(h.counts.gpuPlansStarted).toBe(0);
     await h.choice.settled();
-    expect(h.counts.gpuPlansStarted).toBe(N + 1);
+    expect(h.counts.gpuPlansStarted).toBe(N + 2);
   });
 
   it.each([
@@ -149,6 +158,8 @@ describe("backend 'auto': the CPU plans first, then the measurement decides", ()
     await h.plans(N);
     expect(h.choice.info()).toMatchObject({ state: 'decided', p50Ms: { cpu: 10, webgpu: expect.closeTo(gpu, 9) } });
     expect(h.choice.active.kind).toBe(chosen);
+    // Timing runs are never read: only a winning WebGPU has one plan read back, to check it.
+    expect(h.counts.gpuPlans).toBe(chosen === 'webgpu' ? 1 : 0);
     expect(await h.plan()).toBe(chosen);
   });
 

@@ -99,6 +99,11 @@ export class BackendChoice {
   private released = false;
   /** A shadow plan that differed from the CPU's: WebGPU is not used again in this mode. */
   private parityFailure: string | null = null;
+  /**
+   * WebGPU measured faster (the reason to give): one of its plans, read back, must match the
+   * CPU's before it serves. Timing runs are not read (`Backend.runUnread`).
+   */
+  private pendingWin: string | null = null;
   /** The last plan the CPU served while measuring, to check shadow plans against. */
   private reference: { generation: number; options: ResolvedOptions; poolIndex: number[] } | null = null;
   private shadow: Promise<void> | null = null;
@@ -331,12 +336,14 @@ export class BackendChoice {
   }
 
   private measuring(reason: string): void {
+    this.pendingWin = null;
     this.state = 'measuring';
     this.reason = reason;
     this.decidedAfterMs = undefined;
   }
 
   private decided(kind: BackendKind, reason: string): void {
+    this.pendingWin = null;
     this.serving = kind;
     this.state = 'decided';
     this.reason = reason;
@@ -345,7 +352,7 @@ export class BackendChoice {
 
   /** Decides once both backends have their samples, or as soon as WebGPU cannot win. */
   private decide(): void {
-    if (this.mode !== 'auto' || this.state !== 'measuring' || !this.gpu) return;
+    if (this.mode !== 'auto' || this.state !== 'measuring' || !this.gpu || this.pendingWin) return;
     const { samples, margin } = CHOICE_RULE;
     const cpu = median(this.samples.cpu);
     if (cpu === undefined || this.samples.cpu.length < samples) return;
@@ -358,7 +365,8 @@ export class BackendChoice {
     const gpu = median(this.samples.webgpu);
     if (gpu === undefined || this.samples.webgpu.length < samples) return;
     if (gpu < margin * cpu) {
-      this.decided('webgpu', `WebGPU p50 ${format(gpu)} < ${margin} × CPU p50 ${format(cpu)} on ${pools}`);
+      this.pendingWin = `WebGPU p50 ${format(gpu)} < ${margin} × CPU p50 ${format(cpu)} on ${pools}`;
+      this.reason = 'WebGPU measured faster: checking one of its plans against the CPU\'s';
     } else {
       this.keepCpu(`WebGPU p50 ${format(gpu)} is not under ${margin} × CPU p50 ${format(cpu)} on ${pools}`);
     }
@@ -394,35 +402,52 @@ export class BackendChoice {
 
   private wantsShadow(): boolean {
     if (this.disposed || this.mode !== 'auto' || this.state !== 'measuring' || this.gpu === null
-      || this.samples.cpu.length < CHOICE_RULE.samples || this.samples.webgpu.length >= CHOICE_RULE.samples) return false;
-    // A pool that moved to another class waits for the next served plan to start a new round.
+      || this.samples.cpu.length < CHOICE_RULE.samples) return false;
     const input = this.current();
+    // The check compares with the CPU's plan of the same state: it waits for the next served plan.
+    if (this.pendingWin) return this.reference?.generation === input.generation && this.reference.options === input.options;
+    if (this.samples.webgpu.length >= CHOICE_RULE.samples) return false;
+    // A pool that moved to another class waits for the next served plan to start a new round.
     return input.pool.eligibleCount > 0 && workloadOf(input) === this.workload;
   }
 
+  /**
+   * One shadow run on the current state: timed and not read while measuring, or, once WebGPU
+   * measured faster, one plan read back and compared with the CPU's before WebGPU serves.
+   */
   private async shadowPlan(gpu: Backend): Promise<void> {
     const input = this.current();
+    const check = this.pendingWin !== null || !gpu.runUnread;
     const start = this.clock();
-    let plan: BackendPlan;
+    const run = async (): Promise<BackendPlan | null> => {
+      if (check) return gpu.plan(input.pool, input.interest, input.last, input.options);
+      await gpu.runUnread!(input.pool, input.interest, input.last, input.options);
+      return null;
+    };
+    let plan: BackendPlan | null;
     try {
-      plan = await gpu.plan(input.pool, input.interest, input.last, input.options);
+      plan = await run();
     } catch (e) {
       if (!this.disposed && gpu === this.gpu) this.gpuFailed(e as Error);
       return;
     }
     const elapsed = this.clock() - start;
     if (this.disposed || gpu !== this.gpu || this.state !== 'measuring') return;
-    if (this.gpuWarm) this.samples.webgpu.push(elapsed);
-    this.gpuWarm = true;
+    if (this.pendingWin === null) {
+      if (this.gpuWarm) this.samples.webgpu.push(elapsed);
+      this.gpuWarm = true;
+    }
     const ref = this.reference;
     // Compared only where both planned the same state, unchanged while the shadow ran.
-    if (ref && ref.generation === input.generation && ref.options === input.options
-      && this.current().generation === input.generation && !sameIds(ref.poolIndex, plan.poolIndex)) {
+    if (!plan || !ref || ref.generation !== input.generation || ref.options !== input.options
+      || this.current().generation !== input.generation) return this.decide();
+    if (!sameIds(ref.poolIndex, plan.poolIndex)) {
       const ids = (xs: number[]) => `[${xs.map((i) => input.pool.ids[i]).join(', ')}]`;
       this.parityFailure = `parity: a WebGPU shadow plan chose ${ids(plan.poolIndex)} where the CPU chose `
         + `${ids(ref.poolIndex)}; the CPU keeps planning`;
       return this.keepCpu(this.parityFailure);
     }
+    if (this.pendingWin) return this.decided('webgpu', this.pendingWin);
     this.decide();
   }
 

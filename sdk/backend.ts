@@ -18,6 +18,12 @@ export interface Backend {
   dispose(): void;
   /** GPU figures (WebGPU backend only), reported by `info().gpu`. */
   readonly stats?: GpuStats;
+  /**
+   * WebGPU only: runs a plan to completion without reading its result. `'auto'` times WebGPU
+   * with it, so the CPU engine's thread never reads mapped GPU memory unless WebGPU wins
+   * (see `GpuPlanner.runUnread`).
+   */
+  runUnread?(pool: CandidatePool, u: Float64Array, last: LastShown | null, options: ResolvedOptions | PlanOptions): Promise<void>;
   /** WebGPU only: the time of one empty submit and readback, a floor under any plan. */
   readbackFloorMs?(): Promise<number>;
 }

@@ -3,7 +3,7 @@ import type { LastShown } from '../model/lookahead.js';
 import type { CandidatePool } from '../model/pool.js';
 import { SessionValue, withSessionValue } from '../model/tail.js';
 import type { GpuStats, PlanOptions, ResolvedOptions } from '../types.js';
-import { GpuPlanner } from './planner.js';
+import { GpuPlanner, type PlanTraffic } from './planner.js';
 
 /**
  * The WebGPU backend: owns the device (through a GpuPlanner) and survives one device
@@ -36,25 +36,42 @@ class WebGpuBackend implements Backend {
 
   plan(pool: CandidatePool, u: Float64Array, last: LastShown | null, given: ResolvedOptions | PlanOptions): Promise<BackendPlan> {
     const options = withSessionValue(this.sessionValue, pool, given);
-    const run = () => this.planOnce(pool, u, last, options);
+    return this.enqueue(async (planner) => {
+      const { plan, traffic } = await planner.plan(pool, u, last, options);
+      this.account(planner, traffic);
+      return plan;
+    });
+  }
+
+  runUnread(pool: CandidatePool, u: Float64Array, last: LastShown | null, given: ResolvedOptions | PlanOptions): Promise<void> {
+    const options = withSessionValue(this.sessionValue, pool, given);
+    return this.enqueue(async (planner) => {
+      this.account(planner, await planner.runUnread(pool, u, last, options));
+    });
+  }
+
+  private account(planner: GpuPlanner, traffic: PlanTraffic): void {
+    Object.assign(this.stats, traffic, { buffers: planner.bufferCount, bufferBytes: planner.bufferBytes });
+  }
+
+  /** Runs one plan after the ones before it; a device loss rebuilds once and runs it again. */
+  private enqueue<T>(work: (planner: GpuPlanner) => Promise<T>): Promise<T> {
+    const run = () => this.planOnce(work);
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => {});
     return result;
   }
 
-  private async planOnce(
-    pool: CandidatePool, u: Float64Array, last: LastShown | null, options: PlanOptions,
-  ): Promise<BackendPlan> {
+  private async planOnce<T>(work: (planner: GpuPlanner) => Promise<T>): Promise<T> {
     const start = performance.now();
     for (;;) {
       if (this.disposed) throw new Error('the WebGPU backend was disposed');
       const planner = this.planner;
       try {
         if (planner.lost) throw new Error('the WebGPU device was lost between plans');
-        const { plan, traffic } = await planner.plan(pool, u, last, options);
-        Object.assign(this.stats, traffic, { buffers: planner.bufferCount, bufferBytes: planner.bufferBytes });
+        const result = await work(planner);
         this.stats.firstPlanMs ??= performance.now() - start;
-        return plan;
+        return result;
       } catch (e) {
         // Anything but a device loss is a fault of this backend: let the engine fall back.
         if (!(await planner.confirmLoss())) throw e;
