@@ -1,8 +1,10 @@
 // Stage 2: beam search over sequences of `depth` distinct shortlisted items, two
-// dispatches a step. `expand` scores every (beam, unused candidate) pair in parallel;
+// dispatches a step. `expand` (`expandFirst` at step 0, `expandFill` at step 1) scores
+// every (beam, unused candidate) pair in parallel;
 // `selectBeams` (one workgroup) keeps the best `kept` pairs as the next step's beams and
 // prepares the next step: each beam's used-item bitmask, so that expand tests one bit
-// instead of walking the parent chain, and the continuation rows of new last items.
+// instead of walking the parent chain, and the continuation rows of new last items
+// (after step 0, `expandFill` fills them).
 // After the last step it walks the best beam back and writes the plan for readback.
 // Pairs order by (score key, beam * L + candidate): ties go to the lower flattened index,
 // as on the CPU. Bindings: MODULE_BINDINGS.beam in sdk/gpu/resources.ts.
@@ -72,7 +74,52 @@ fn beamKey(head: Beam, item: ShortlistItem, q: f32, tail: f32) -> f32 {
   return head.value + head.reach * item.reward + head.reach * q * tail;
 }
 
-// workgroup_id.y is the beam, x * WORKGROUP + local index the candidate.
+// Step 0: the empty sequence extended by each candidate, x * WORKGROUP + local index. A
+// kernel of its own: SwiftShader runs the code of branches no invocation takes (masked),
+// so step 0's work would cost every later step.
+@compute @workgroup_size(WORKGROUP)
+fn expandFirst(@builtin(global_invocation_id) gid: vec3u) {
+  let c = gid.x;
+  if (c >= plan.shortlist) {
+    return;
+  }
+  // A new plan: no row is filled yet.
+  rowCache[rowFlag(c)] = 0u;
+  let item = shortlist[c];
+  var q = item.pSdr;
+  // The first step follows the last shown item, if any.
+  if (plan.hasLast != 0u) {
+    q = continueAfterShown(c);
+  }
+  continuation[c] = q;
+  candidates[c] = vec2u(scoreKey(beamKey(beamAt(0u, 0u), item, q, plan.tail)), c);
+}
+
+// Step 1: each beam is one item, a different one, and fills that item's continuation row
+// for later steps here, in parallel, where selectBeams would fill all of them in one
+// workgroup. workgroup_id.y is the beam, x * WORKGROUP + local index the candidate.
+@compute @workgroup_size(WORKGROUP)
+fn expandFill(@builtin(global_invocation_id) gid: vec3u) {
+  let c = gid.x;
+  let b = gid.y;
+  let count = plan.shortlist;
+  if (c >= count) {
+    return;
+  }
+  let flat = b * count + c;
+  let head = beamAt(1u, b);
+  let q = continueAfterItem(c, head.last);
+  rowCache[head.last * count + c] = bitcast<u32>(q);
+  // The beam's one item.
+  if (c == head.last) {
+    candidates[flat] = LAST_KEY;
+    return;
+  }
+  continuation[flat] = q;
+  candidates[flat] = vec2u(scoreKey(beamKey(head, shortlist[c], q, plan.tail)), flat);
+}
+
+// Steps 2 on: as expandFill, the row of head.last read from rowCache.
 @compute @workgroup_size(WORKGROUP)
 fn expand(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
@@ -83,27 +130,16 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
   }
   let step = beamPass.step;
   let flat = b * count + c;
-  let head = beamAt(step, b);
   // Skip items already in this beam's sequence.
-  if (step > 0u && (rowCache[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u) {
+  if ((rowCache[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u) {
     candidates[flat] = LAST_KEY;
     return;
   }
-  let item = shortlist[c];
-  var q = item.pSdr;
-  if (step > 0u) {
-    // Filled by selectBeams after the step that chose head.last.
-    q = bitcast<f32>(rowCache[head.last * count + c]);
-  } else {
-    // A new plan: no row is filled yet.
-    rowCache[rowFlag(c)] = 0u;
-    // The first step follows the last shown item, if any.
-    if (plan.hasLast != 0u) {
-      q = continueAfterShown(c);
-    }
-  }
+  let head = beamAt(step, b);
+  // Filled by selectBeams after the step that chose head.last.
+  let q = bitcast<f32>(rowCache[head.last * count + c]);
   continuation[flat] = q;
-  candidates[flat] = vec2u(scoreKey(beamKey(head, item, q, plan.tail)), flat);
+  candidates[flat] = vec2u(scoreKey(beamKey(head, shortlist[c], q, plan.tail)), flat);
 }
 
 // The best `kept` pairs of the step become the next step's beams, best first; after the
@@ -168,7 +204,8 @@ fn selectBeams(@builtin(local_invocation_index) lid: u32) {
 }
 
 // The best `kept` of all beams' sorted lists, by a k-way merge (at most 64 x 64
-// comparisons), written as the beams after `step`; the rows the next step needs queued.
+// comparisons), written as the beams after `step`; the rows the next step needs queued
+// (none after step 0: expandFill fills them).
 fn mergeBeams(step: u32) {
   let width = plan.beamWidth;
   var heads: array<u32, MAX_BEAM_WIDTH>;
@@ -193,8 +230,11 @@ fn mergeBeams(step: u32) {
       parent.value + parent.reach * shortlist[c].reward, parent.reach * q, q, c, winner);
     if (rowCache[rowFlag(c)] == 0u) {
       rowCache[rowFlag(c)] = 1u;
-      rowCache[rowFill() + 1u + rows] = c;
-      rows++;
+      // After step 0, expandFill fills the rows.
+      if (step > 0u) {
+        rowCache[rowFill() + 1u + rows] = c;
+        rows++;
+      }
     }
   }
   rowCache[rowFill()] = rows;

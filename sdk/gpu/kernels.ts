@@ -39,6 +39,10 @@ export const KERNELS: Record<KernelName, KernelSpec> = {
   radixScatter: kernel('sort', ['sortPass', 'source', 'sorted', 'digitCounts']),
   selectShortlist: kernel('shortlist', [
     'plan', 'slots', 'embedding', 'fused', 'keys', 'shortlist', 'shortEmbedding', 'selectScratch']),
+  expandFirst: kernel('beam', [
+    'plan', 'vectors', 'shortlist', 'shortEmbedding', 'beams', 'rowCache', 'candidates', 'continuation']),
+  expandFill: kernel('beam', [
+    'plan', 'shortlist', 'shortEmbedding', 'beams', 'rowCache', 'candidates', 'continuation']),
   expand: kernel('beam', [
     'beamPass', 'plan', 'vectors', 'shortlist', 'shortEmbedding', 'beams', 'rowCache', 'candidates', 'continuation']),
   selectBeams: kernel('beam', [

@@ -5,8 +5,8 @@ describe('the WebGPU plan schedule', () => {
   it('dispatches fuse, one shortlist select, then expand and selectBeams per beam step: 2 + 2 x depth for moc', () => {
     const s = buildSchedule({ size: 10_000, shortlist: 256, depth: 6, beamWidth: 16, rank: false });
     expect(s.dispatches.map((d) => d.kernel)).toEqual([
-      'fuse', 'selectShortlist',
-      ...Array(6).fill(['expand', 'selectBeams']).flat(),
+      'fuse', 'selectShortlist', 'expandFirst', 'selectBeams', 'expandFill', 'selectBeams',
+      ...Array(4).fill(['expand', 'selectBeams']).flat(),
     ]);
     for (const depth of [1, 4, 6, 16]) {
       expect(buildSchedule({ size: 65_536, shortlist: 1024, depth, beamWidth: 64, rank: false }).dispatches)
@@ -21,8 +21,8 @@ describe('the WebGPU plan schedule', () => {
     expect(s.dispatches.map((d) => d.kernel)).toEqual([
       'fuse',
       ...Array(4).fill(['radixCount', 'radixScan', 'radixScatter']).flat(),
-      'rankScatter', 'rankScore', 'selectShortlist',
-      ...Array(6).fill(['expand', 'selectBeams']).flat(),
+      'rankScatter', 'rankScore', 'selectShortlist', 'expandFirst', 'selectBeams', 'expandFill', 'selectBeams',
+      ...Array(4).fill(['expand', 'selectBeams']).flat(),
     ]);
   });
 
@@ -36,8 +36,10 @@ describe('the WebGPU plan schedule', () => {
     const s = buildSchedule({ size: 3, shortlist: 3, depth: 3, beamWidth: 8, rank: false });
     const selects = s.dispatches.filter((d) => d.kernel === 'selectBeams').map((d) => s.passes[d.pass!]!);
     expect(selects.map((p) => [p.step, p.beams, p.kept])).toEqual([[0, 1, 3], [1, 3, 6], [2, 6, 6]]);
-    expect(s.dispatches.filter((d) => d.kernel === 'expand').map((d) => [d.y, d.pass])).toEqual(
-      s.dispatches.filter((d) => d.kernel === 'selectBeams').map((d, i) => [selects[i]!.beams, d.pass]),
+    // Steps 0 and 1 have kernels of their own; each later expand reads its step's pass.
+    expect(s.dispatches.filter((d) => d.kernel.startsWith('expand')).map((d) => [d.kernel, d.y, d.pass])).toEqual(
+      s.dispatches.filter((d) => d.kernel === 'selectBeams').map((d, i) => [
+        ['expandFirst', 'expandFill', 'expand'][i], selects[i]!.beams, i < 2 ? undefined : d.pass]),
     );
   });
 

@@ -56,7 +56,7 @@ export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, MAX_DEPTH } = SHADER_
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
   | 'radixCount' | 'radixScan' | 'radixScatter'
-  | 'selectShortlist' | 'expand' | 'selectBeams';
+  | 'selectShortlist' | 'expandFirst' | 'expandFill' | 'expand' | 'selectBeams';
 
 /** One entry of the pass table: the fields of `Pass` (resources.ts). */
 export type PassParams = ValuesOf<typeof PASS>;
@@ -129,7 +129,11 @@ export function buildSchedule(shape: PlanShape): Schedule {
   for (let step = 0; step < depth; step++) {
     const kept = Math.min(beamWidth, beams * (shortlist - step));
     const at = pass({ step, beams, kept });
-    dispatches.push({ kernel: 'expand', x: groups(shortlist), y: beams, pass: at });
+    // Step 0 extends the one empty sequence, step 1 fills the rows of its beams' items
+    // (beam.wgsl); neither reads a pass.
+    dispatches.push(step === 0 ? { kernel: 'expandFirst', x: groups(shortlist), y: 1 }
+      : step === 1 ? { kernel: 'expandFill', x: groups(shortlist), y: beams }
+        : { kernel: 'expand', x: groups(shortlist), y: beams, pass: at });
     dispatches.push({ kernel: 'selectBeams', x: 1, y: 1, pass: at });
     beams = kept;
   }
