@@ -95,23 +95,10 @@ fn expandFirst(@builtin(global_invocation_id) gid: vec3u) {
   candidates[c] = vec2u(scoreKey(beamKey(beamAt(0u, 0u), item, q, plan.tail)), c);
 }
 
-// Step 1: each beam is one item, a different one, and fills that item's continuation row
-// for later steps here, in parallel, where selectBeams would fill all of them in one
-// workgroup. workgroup_id.y is the beam, x * WORKGROUP + local index the candidate.
-@compute @workgroup_size(WORKGROUP)
-fn expandFill(@builtin(global_invocation_id) gid: vec3u) {
-  let c = gid.x;
-  let b = gid.y;
-  let count = plan.shortlist;
-  if (c >= count) {
-    return;
-  }
-  let flat = b * count + c;
-  let head = beamAt(1u, b);
-  let q = continueAfterItem(c, head.last);
-  rowCache[head.last * count + c] = bitcast<u32>(q);
-  // The beam's one item.
-  if (c == head.last) {
+// Pair (beam `head`, candidate c) at `flat`: its continuation and key, or LAST_KEY when c
+// is already in the beam's sequence.
+fn writePair(flat: u32, head: Beam, c: u32, q: f32, used: bool) {
+  if (used) {
     candidates[flat] = LAST_KEY;
     return;
   }
@@ -119,27 +106,35 @@ fn expandFill(@builtin(global_invocation_id) gid: vec3u) {
   candidates[flat] = vec2u(scoreKey(beamKey(head, shortlist[c], q, plan.tail)), flat);
 }
 
-// Steps 2 on: as expandFill, the row of head.last read from rowCache.
+// Step 1: each beam is one item, a different one, and fills that item's continuation row
+// for later steps here, in parallel, where selectBeams would fill all of them in one
+// workgroup. workgroup_id.y is the beam, x * WORKGROUP + local index the candidate.
+@compute @workgroup_size(WORKGROUP)
+fn expandFill(@builtin(global_invocation_id) gid: vec3u) {
+  let c = gid.x;
+  if (c >= plan.shortlist) {
+    return;
+  }
+  let head = beamAt(1u, gid.y);
+  let q = continueAfterItem(c, head.last);
+  rowCache[head.last * plan.shortlist + c] = bitcast<u32>(q);
+  writePair(gid.y * plan.shortlist + c, head, c, q, c == head.last);
+}
+
+// Steps 2 on: as expandFill, with the row of head.last read from rowCache, filled by
+// expandFill or by selectBeams after the step that chose head.last.
 @compute @workgroup_size(WORKGROUP)
 fn expand(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
-  let b = gid.y;
   let count = plan.shortlist;
   if (c >= count) {
     return;
   }
   let step = beamPass.step;
-  let flat = b * count + c;
-  // Skip items already in this beam's sequence.
-  if ((rowCache[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u) {
-    candidates[flat] = LAST_KEY;
-    return;
-  }
+  let b = gid.y;
   let head = beamAt(step, b);
-  // Filled by selectBeams after the step that chose head.last.
-  let q = bitcast<f32>(rowCache[head.last * count + c]);
-  continuation[flat] = q;
-  candidates[flat] = vec2u(scoreKey(beamKey(head, shortlist[c], q, plan.tail)), flat);
+  let used = (rowCache[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u;
+  writePair(b * count + c, head, c, bitcast<f32>(rowCache[head.last * count + c]), used);
 }
 
 // The best `kept` pairs of the step become the next step's beams, best first; after the
