@@ -11,9 +11,13 @@
 // costs SwiftShader seconds to compile.
 var<workgroup> chosenCount: atomic<u32>;
 
+// Key j of the list of keys at word `at` of selectScratch.
+fn keyAt(at: u32, j: u32) -> vec2u {
+  return vec2u(selectScratch[at + 2u * j], selectScratch[at + 2u * j + 1u]);
+}
+
 fn chosenAt(j: u32) -> vec2u {
-  let at = CHOSEN_AT + 2u * j;
-  return vec2u(selectScratch[at], selectScratch[at + 1u]);
+  return keyAt(CHOSEN_AT, j);
 }
 
 fn choose(entry: vec2u) {
@@ -99,12 +103,33 @@ fn chooseFromBoundary(lid: u32, count: u32, need: u32, prefixIn: vec2u, maskIn: 
   }
 }
 
-// Where chosen key j ranks among the k chosen: how many of them precede it.
-fn rankOf(j: u32, k: u32) -> u32 {
-  let entry = chosenAt(j);
-  var rank = 0u;
-  for (var m = 0u; m < k; m++) {
-    rank += select(0u, 1u, precedes(chosenAt(m), entry));
+// Key j of the `count` keys at word `at`, or LAST_KEY past them.
+fn keyOrLast(at: u32, j: u32, count: u32) -> vec2u {
+  return select(LAST_KEY, keyAt(at, min(j, count - 1u)), j < count);
+}
+
+// Each of this invocation's keys of the `count` at word `at` (lid, lid + SELECT_GROUP, ...)
+// ranked among them, by how many of them precede it, and gathered at `first` + rank if its
+// rank is below `limit`. Four keys share each pass over the list: loads, not comparisons,
+// are what SwiftShader pays for.
+fn gatherRanked(lid: u32, at: u32, count: u32, first: u32, limit: u32) {
+  for (var j = lid; j < count; j += 4u * SELECT_GROUP) {
+    let e0 = keyOrLast(at, j, count);
+    let e1 = keyOrLast(at, j + SELECT_GROUP, count);
+    let e2 = keyOrLast(at, j + 2u * SELECT_GROUP, count);
+    let e3 = keyOrLast(at, j + 3u * SELECT_GROUP, count);
+    let keys = vec4u(e0.x, e1.x, e2.x, e3.x);
+    let indices = vec4u(e0.y, e1.y, e2.y, e3.y);
+    var rank = vec4u(0u);
+    for (var m = 0u; m < count; m++) {
+      let other = keyAt(at, m);
+      let before = (vec4u(other.x) < keys) | ((vec4u(other.x) == keys) & (vec4u(other.y) < indices));
+      rank += select(vec4u(0u), vec4u(1u), before);
+    }
+    for (var n = 0u; n < 4u; n++) {
+      if (j + n * SELECT_GROUP < count && rank[n] < limit) {
+        gather(first + rank[n], indices[n]);
+      }
+    }
   }
-  return rank;
 }

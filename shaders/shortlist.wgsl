@@ -32,17 +32,7 @@ var<workgroup> counted: vec2u;
 const BOUNDARY_RANK_MAX = 512u;
 
 fn boundaryAt(i: u32) -> vec2u {
-  let at = BOUNDARY_AT + 2u * i;
-  return vec2u(selectScratch[at], selectScratch[at + 1u]);
-}
-
-// How many of boundaryAt(0..count) precede `entry`.
-fn boundaryRank(entry: vec2u, count: u32) -> u32 {
-  var rank = 0u;
-  for (var m = 0u; m < count; m++) {
-    rank += select(0u, 1u, precedes(boundaryAt(m), entry));
-  }
-  return rank;
+  return keyAt(BOUNDARY_AT, i);
 }
 
 // Pool slot i, ranked c-th, into the compact arrays stage 2 reads.
@@ -105,16 +95,8 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
   let sizes = workgroupUniformLoad(&counted);
   if (sizes.x <= BOUNDARY_RANK_MAX) {
     // 3. Ranks by counting; the boundary's keys ranked below `need` are the rest of the shortlist.
-    for (var j = lid; j < sizes.y; j += SELECT_GROUP) {
-      gather(rankOf(j, sizes.y), chosenAt(j).y);
-    }
-    for (var j = lid; j < sizes.x; j += SELECT_GROUP) {
-      let entry = boundaryAt(j);
-      let rank = boundaryRank(entry, sizes.x);
-      if (rank < found.y) {
-        gather(sizes.y + rank, entry.y);
-      }
-    }
+    gatherRanked(lid, CHOSEN_AT, sizes.y, 0u, sizes.y);
+    gatherRanked(lid, BOUNDARY_AT, sizes.x, sizes.y, found.y);
     return;
   }
   // 4. A large boundary: the rest from it, where the keys' bits below the bin, then the index, decide.
@@ -122,7 +104,5 @@ fn selectShortlist(@builtin(local_invocation_index) lid: u32) {
   chooseFromBoundary(lid, sizes.x, found.y, vec2u(found.x << HISTOGRAM_SHIFT, 0u), vec2u(binMask, 0u),
     (32u - HISTOGRAM_SHIFT) / 8u);
   storageBarrier();
-  for (var j = lid; j < k; j += SELECT_GROUP) {
-    gather(rankOf(j, k), chosenAt(j).y);
-  }
+  gatherRanked(lid, CHOSEN_AT, k, 0u, k);
 }
