@@ -20,9 +20,28 @@ fn sigmoid(z: f32) -> f32 {
   return 1.0 / (1.0 + exp(-z));
 }
 
+// Each invocation fuses FUSE_SLOTS slots, WORKGROUP apart, and loads u once for all of
+// them: on SwiftShader the loads of u cost as much as the loads of the embedding rows.
 @compute @workgroup_size(WORKGROUP)
-fn fuse(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x;
+fn fuse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let first = group.x * WORKGROUP * FUSE_SLOTS + lid;
+  var affinity = vec4f(0.0);
+  if (plan.personalize != 0u) {
+    // Rows past the pool are read as its last row, and their sums never used.
+    let rows = min(first + vec4u(0u, 1u, 2u, 3u) * WORKGROUP, vec4u(plan.size - 1u)) * plan.dim4;
+    for (var d = 0u; d < plan.dim4; d++) {
+      let v = vectors[d];
+      affinity += vec4f(dot(v, embedding[rows.x + d]), dot(v, embedding[rows.y + d]),
+        dot(v, embedding[rows.z + d]), dot(v, embedding[rows.w + d]));
+    }
+  }
+  for (var n = 0u; n < FUSE_SLOTS; n++) {
+    fuseSlot(first + n * WORKGROUP, affinity[n]);
+  }
+}
+
+// Slot i, its interest affinity u . e_i given.
+fn fuseSlot(i: u32, affinity: f32) {
   if (i >= plan.size) {
     return;
   }
@@ -41,11 +60,6 @@ fn fuse(@builtin(global_invocation_id) gid: vec3u) {
   var pCvr = slot.pCvr;
   var pVtr = slot.pVtr;
   if (plan.personalize != 0u) {
-    var affinity = 0.0;
-    let row = i * plan.dim4;
-    for (var d = 0u; d < plan.dim4; d++) {
-      affinity += dot(vectors[d], embedding[row + d]);
-    }
     let shift = plan.strength * affinity;
     pCvr = sigmoid(slot.logitCvr + shift);
     pVtr = sigmoid(slot.logitVtr + shift);

@@ -24,6 +24,8 @@ export const SHADER_CONSTANTS = {
   RADIX_GROUP: 8,
   /** Invocations per workgroup of the data-parallel kernels. */
   WORKGROUP: 64,
+  /** Pool slots each invocation of `fuse` fuses (fuse.wgsl reads them as one vec4). */
+  FUSE_SLOTS: 4,
   /** Invocations of selectShortlist's one workgroup (shortlist.wgsl, select.wgsl). */
   SELECT_GROUP: 64,
   /** Stage 1's histogram bins a stage key by its bits from HISTOGRAM_SHIFT up. */
@@ -51,7 +53,7 @@ export const SHADER_CONSTANTS = {
   FUSION_RANK: 3,
 } as const;
 
-export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, MAX_DEPTH } = SHADER_CONSTANTS;
+export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, FUSE_SLOTS, MAX_DEPTH } = SHADER_CONSTANTS;
 
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
@@ -114,7 +116,7 @@ export function buildSchedule(shape: PlanShape): Schedule {
     }
   };
 
-  dispatches.push({ kernel: 'fuse', x: groups(size), y: 1 });
+  dispatches.push({ kernel: 'fuse', x: Math.ceil(size / (WORKGROUP * FUSE_SLOTS)), y: 1 });
   if (rank) {
     radixSort('rankKeys', 3);
     // Sized by the pool, not the eligible count, so that showing an item keeps the schedule.
