@@ -23,16 +23,28 @@ fn continueProb(c: u32, previousCategory: u32, previousHasCategory: bool, simila
   return item.pSdr * (1.0 - plan.rho * max(0.0, similarity)) * (1.0 - select(0.0, plan.phi, sameCategory));
 }
 
-// q(c | shortlisted item k).
-fn continueAfterItem(c: u32, k: u32) -> f32 {
-  var similarity = 0.0;
+// q(c | shortlisted item k) for four candidates c: each vec4 of k's embedding is loaded
+// once for the four (on SwiftShader the loads are the cost).
+fn continueAfterItem(cs: vec4u, k: u32) -> vec4f {
+  var similarity = vec4f(0.0);
   if (plan.rho != 0.0) {
     for (var d = 0u; d < plan.dim4; d++) {
-      similarity += dot(shortEmbedding[c * plan.dim4 + d], shortEmbedding[k * plan.dim4 + d]);
+      let e = shortEmbedding[k * plan.dim4 + d];
+      similarity += vec4f(dot(shortEmbedding[cs.x * plan.dim4 + d], e), dot(shortEmbedding[cs.y * plan.dim4 + d], e),
+        dot(shortEmbedding[cs.z * plan.dim4 + d], e), dot(shortEmbedding[cs.w * plan.dim4 + d], e));
     }
   }
   let previous = shortlist[k];
-  return continueProb(c, previous.category, previous.hasCategory != 0u, similarity);
+  let hasCategory = previous.hasCategory != 0u;
+  return vec4f(continueProb(cs.x, previous.category, hasCategory, similarity.x),
+    continueProb(cs.y, previous.category, hasCategory, similarity.y),
+    continueProb(cs.z, previous.category, hasCategory, similarity.z),
+    continueProb(cs.w, previous.category, hasCategory, similarity.w));
+}
+
+// Four candidates from `first`, `stride` apart; those past the shortlist repeat its last.
+fn fourCandidates(first: u32, stride: u32) -> vec4u {
+  return min(vec4u(first) + vec4u(0u, 1u, 2u, 3u) * stride, vec4u(plan.shortlist - 1u));
 }
 
 // q(c | the last shown item), whose embedding follows u in `vectors`.
@@ -108,17 +120,21 @@ fn writePair(flat: u32, head: Beam, c: u32, q: f32, used: bool) {
 
 // Step 1: each beam is one item, a different one, and fills that item's continuation row
 // for later steps here, in parallel, where selectBeams would fill all of them in one
-// workgroup. workgroup_id.y is the beam, x * WORKGROUP + local index the candidate.
+// workgroup. workgroup_id.y is the beam; each invocation takes FILL_SLOTS candidates,
+// WORKGROUP apart, and loads each vec4 of the beam's item once for all of them.
 @compute @workgroup_size(WORKGROUP)
-fn expandFill(@builtin(global_invocation_id) gid: vec3u) {
-  let c = gid.x;
-  if (c >= plan.shortlist) {
-    return;
+fn expandFill(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let count = plan.shortlist;
+  let head = beamAt(1u, group.y);
+  let first = group.x * WORKGROUP * FILL_SLOTS + lid;
+  let q = continueAfterItem(fourCandidates(first, WORKGROUP), head.last);
+  for (var n = 0u; n < FILL_SLOTS; n++) {
+    let c = first + n * WORKGROUP;
+    if (c < count) {
+      rowCache[head.last * count + c] = bitcast<u32>(q[n]);
+      writePair(group.y * count + c, head, c, q[n], c == head.last);
+    }
   }
-  let head = beamAt(1u, gid.y);
-  let q = continueAfterItem(c, head.last);
-  rowCache[head.last * plan.shortlist + c] = bitcast<u32>(q);
-  writePair(gid.y * plan.shortlist + c, head, c, q, c == head.last);
 }
 
 // Steps 2 on: as expandFill, with the row of head.last read from rowCache, filled by
@@ -190,11 +206,18 @@ fn selectBeams(@builtin(local_invocation_index) lid: u32) {
     }
     rowCache[maskAt(step + 1u, n) + word] = used;
   }
+  // Each invocation fills four entries of a row at a time.
   let rows = rowCache[rowFill()];
-  for (var e = lid; e < rows * count; e += KEEP_GROUP) {
-    let k = rowCache[rowFill() + 1u + e / count];
-    let c = e % count;
-    rowCache[k * count + c] = bitcast<u32>(continueAfterItem(c, k));
+  let quads = (count + 3u) / 4u;
+  for (var e = lid; e < rows * quads; e += KEEP_GROUP) {
+    let k = rowCache[rowFill() + 1u + e / quads];
+    let first = (e % quads) * 4u;
+    let q = continueAfterItem(fourCandidates(first, 1u), k);
+    for (var n = 0u; n < 4u; n++) {
+      if (first + n < count) {
+        rowCache[k * count + first + n] = bitcast<u32>(q[n]);
+      }
+    }
   }
 }
 

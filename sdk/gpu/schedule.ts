@@ -26,6 +26,8 @@ export const SHADER_CONSTANTS = {
   WORKGROUP: 64,
   /** Pool slots each invocation of `fuse` fuses (fuse.wgsl reads them as one vec4). */
   FUSE_SLOTS: 4,
+  /** Candidates each invocation of `expandFill` takes (beam.wgsl reads them as one vec4). */
+  FILL_SLOTS: 4,
   /** Invocations of selectShortlist's one workgroup (shortlist.wgsl, select.wgsl). */
   SELECT_GROUP: 64,
   /** Stage 1's histogram bins a stage key by its bits from HISTOGRAM_SHIFT up. */
@@ -53,7 +55,7 @@ export const SHADER_CONSTANTS = {
   FUSION_RANK: 3,
 } as const;
 
-export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, FUSE_SLOTS, MAX_DEPTH } = SHADER_CONSTANTS;
+export const { RADIX, RADIX_BLOCK, RADIX_GROUP, WORKGROUP, FUSE_SLOTS, FILL_SLOTS, MAX_DEPTH } = SHADER_CONSTANTS;
 
 export type KernelName =
   | 'fuse' | 'rankScatter' | 'rankScore'
@@ -134,7 +136,7 @@ export function buildSchedule(shape: PlanShape): Schedule {
     // Step 0 extends the one empty sequence, step 1 fills the rows of its beams' items
     // (beam.wgsl); neither reads a pass.
     dispatches.push(step === 0 ? { kernel: 'expandFirst', x: groups(shortlist), y: 1 }
-      : step === 1 ? { kernel: 'expandFill', x: groups(shortlist), y: beams }
+      : step === 1 ? { kernel: 'expandFill', x: Math.ceil(shortlist / (WORKGROUP * FILL_SLOTS)), y: beams }
         : { kernel: 'expand', x: groups(shortlist), y: beams, pass: at });
     dispatches.push({ kernel: 'selectBeams', x: 1, y: 1, pass: at });
     beams = kept;
