@@ -148,7 +148,7 @@ fn expand(@builtin(global_invocation_id) gid: vec3u) {
   }
   let step = beamPass.step;
   let b = gid.y;
-  let head = beamAt(step, b);
+  let head = beams[step * plan.beamWidth + b];
   let used = (rowCache[maskAt(step, b) + c / 32u] & (1u << (c % 32u))) != 0u;
   writePair(b * count + c, head, c, bitcast<f32>(rowCache[head.last * count + c]), used);
 }
