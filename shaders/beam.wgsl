@@ -75,6 +75,18 @@ fn maskAt(step: u32, b: u32) -> u32 {
   return rowFlag(plan.shortlist) + ((step & 1u) * plan.beamWidth + b) * maskWords();
 }
 
+// Where the pair bounds start: per candidate c, an upper bound on r_j + q(j | .) * T over
+// candidates j >= c (f32 bits), then a scale of those terms for the rounding margin.
+fn boundsAt() -> u32 {
+  return rowFlag(plan.shortlist) + 2u * plan.beamWidth * maskWords();
+}
+
+// The f32 value a score key was made from (scoreKey merges -0 into +0).
+fn keyValue(key: u32) -> f32 {
+  let ordered = ~key;
+  return bitcast<f32>(select(~ordered, ordered & 0x7fffffffu, (ordered & 0x80000000u) != 0u));
+}
+
 // Where beam b's best pairs start in `candidates`.
 fn beamTopAt(b: u32) -> u32 {
   return plan.beamWidth * (plan.shortlist + b);
@@ -105,6 +117,8 @@ fn expandFirst(@builtin(global_invocation_id) gid: vec3u) {
   }
   continuation[c] = q;
   candidates[c] = vec2u(scoreKey(beamKey(beamAt(0u, 0u), item, q, plan.tail)), c);
+  // q <= pSdr, so r + q * T <= r + max(0, pSdr * T) whatever the sign of T.
+  rowCache[boundsAt() + c] = bitcast<u32>(item.reward + max(0.0, item.pSdr * plan.tail));
 }
 
 // Pair (beam `head`, candidate c) at `flat`: its continuation and key, or LAST_KEY when c
@@ -164,10 +178,34 @@ fn selectBeams(@builtin(local_invocation_index) lid: u32) {
   let step = beamPass.step;
   let count = plan.shortlist;
   let width = plan.beamWidth;
+  let bounds = boundsAt();
+  if (step == 0u && lid == 0u) {
+    // expandFirst's per-candidate bounds, as suffix maxima, and their scale.
+    var bound = bitcast<f32>(rowCache[bounds + count - 1u]);
+    var scale = 0.0;
+    for (var c = count; c > 0u; c--) {
+      let own = bitcast<f32>(rowCache[bounds + c - 1u]);
+      bound = max(bound, own);
+      scale = max(scale, abs(own));
+      rowCache[bounds + c - 1u] = bitcast<u32>(bound);
+    }
+    rowCache[bounds + count] = bitcast<u32>(scale);
+  }
   for (var b = lid; b < beamPass.beams; b += KEEP_GROUP) {
     var top: array<vec2u, MAX_BEAM_WIDTH>;
     var kept = 0u;
+    // Once the list is full, a pair enters only if its value beats the last kept's:
+    // V + R * (r + q T) <= V + R * bound(c) for R >= 0 (R < 0 only by rounding: no stop),
+    // and the bound only falls with c, so the walk stops where V + R * bound(c) is below it
+    // by more than f32 rounding can reach.
+    let head = beamAt(step, b);
+    let margin = 1e-5 * (abs(head.value) + head.reach * bitcast<f32>(rowCache[bounds + count]));
+    let stops = head.reach >= 0.0;
+    var worst = 0.0;
     for (var c = 0u; c < count; c++) {
+      if (stops && kept == width && head.value + head.reach * bitcast<f32>(rowCache[bounds + c]) + margin < worst) {
+        break;
+      }
       let entry = candidates[b * count + c];
       if (entry.x == NONE || (kept == width && !precedes(entry, top[width - 1u]))) {
         continue;
@@ -179,6 +217,9 @@ fn selectBeams(@builtin(local_invocation_index) lid: u32) {
       }
       top[at] = entry;
       kept = min(kept + 1u, width);
+      if (kept == width) {
+        worst = keyValue(top[width - 1u].x);
+      }
     }
     for (var r = 0u; r < width; r++) {
       candidates[beamTopAt(b) + r] = select(LAST_KEY, top[r], r < kept);

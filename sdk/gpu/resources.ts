@@ -97,8 +97,8 @@ export interface BufferSpec {
 const buffer = (element: Element, usage: Usage, length: (s: BufferShape) => number): BufferSpec => ({ element, usage, length });
 const one = (element: Element, usage: Usage): BufferSpec => ({ element, usage, length: () => 1, single: true });
 
-/** Words of rowCache (beam.wgsl): L rows of L, the fill queue, a flag per item, two steps' masks. */
-const rowCacheWords = ({ shortlist: L, beamWidth: W }: BufferShape) => L * L + 1 + W + L + 2 * W * Math.ceil(L / 32);
+/** Words of rowCache (beam.wgsl): L rows of L, the fill queue, a flag per item, two steps' masks, L + 1 pair bounds. */
+const rowCacheWords = ({ shortlist: L, beamWidth: W }: BufferShape) => L * L + 1 + W + L + 2 * W * Math.ceil(L / 32) + L + 1;
 
 /** Every buffer a plan binds, with what it holds and how long it is. */
 export const BUFFERS = {
@@ -185,7 +185,7 @@ export const MODULE_BINDINGS = {
     beams: bind('write', 'beams', '(depth + 1) steps of beamWidth beams; step 0 is the empty sequence, implied.'),
     rowCache: bind('write', 'rowCache', 'Per shortlist position k, its continuation row q(. | k) of L f32 bits, once filled; then '
       + 'at L * L: the rows to fill after this step, their items (up to beamWidth), and per item 1 once its row is filled or '
-      + 'queued; then two steps\' (by parity) used-item bitmasks, ceil(L / 32) words per beam.'),
+      + 'queued; then two steps\' (by parity) used-item bitmasks, ceil(L / 32) words per beam; then the pair bounds.'),
     candidates: bind('write', 'candidates', 'Every (beam, candidate) pair of the step as (score key, beam * L + candidate); '
       + 'then from beamWidth * L, per beam its best beamWidth pairs, best first.'),
     continuation: bind('write', 'continuation', 'q(candidate | beam\'s last item), per beam * L + candidate.'),
