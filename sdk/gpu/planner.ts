@@ -117,7 +117,7 @@ export class GpuPlanner {
       const ns = Number(end! - begin!);
       if (ns > 0) plan.gpuMs = ns / 1e6;
     }
-    // Without timestamps (SwiftShader writes zeros), the GPU time is submit to readback.
+    // Without timestamps (no 'timestamp-query', or zeros written), the GPU time is submit to readback.
     plan.gpuMs ??= wallMs;
     return { plan, traffic };
   }
