@@ -183,8 +183,9 @@ describe('starts and columns', () => {
 
 describe('persistence faults', () => {
   it('an IndexedDB open that never settles: the first plan within 2 s, persistence memory', async () => {
-    const open = indexedDB.open;
-    indexedDB.open = () => ({}) as IDBOpenDBRequest;
+    // On the prototype: WebKit once ran the SDK's open past a patch of the `indexedDB` instance alone.
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = () => ({}) as IDBOpenDBRequest;
     try {
       const start = performance.now();
       const ranker = await createReranker({ worker: false, embeddingDim: dim, persistence: { name: `hung-${Date.now()}` } });
@@ -199,7 +200,7 @@ describe('persistence faults', () => {
       expect(info.persistenceReason).toMatch(/IndexedDB open did not finish within 1000 ms/);
       await ranker.dispose();
     } finally {
-      indexedDB.open = open;
+      IDBFactory.prototype.open = open;
     }
   });
 

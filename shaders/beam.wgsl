@@ -117,7 +117,8 @@ fn expandFirst(@builtin(global_invocation_id) gid: vec3u) {
   }
   continuation[c] = q;
   candidates[c] = vec2u(scoreKey(beamKey(beamAt(0u, 0u), item, q, plan.tail)), c);
-  // q <= pSdr, so r + q * T <= r + max(0, pSdr * T) whatever the sign of T.
+  // q <= pSdr, so r + q * T <= r + max(0, pSdr * T) for T >= 0 (q may fall a rounding below 0,
+  // so selectBeams stops walks only for T >= 0, as the CPU prunes).
   rowCache[boundsAt() + c] = bitcast<u32>(item.reward + max(0.0, item.pSdr * plan.tail));
 }
 
@@ -180,13 +181,15 @@ fn selectBeams(@builtin(local_invocation_index) lid: u32) {
   let width = plan.beamWidth;
   let bounds = boundsAt();
   if (step == 0u && lid == 0u) {
-    // expandFirst's per-candidate bounds, as suffix maxima, and their scale.
+    // expandFirst's per-candidate bounds, as suffix maxima, and the scale of the terms a key
+    // sums (not of their sum, which r ~ -pSdr T can cancel) for the rounding margin.
     var bound = bitcast<f32>(rowCache[bounds + count - 1u]);
     var scale = 0.0;
     for (var c = count; c > 0u; c--) {
       let own = bitcast<f32>(rowCache[bounds + c - 1u]);
       bound = max(bound, own);
-      scale = max(scale, abs(own));
+      let item = shortlist[c - 1u];
+      scale = max(scale, abs(item.reward) + item.pSdr * abs(plan.tail));
       rowCache[bounds + c - 1u] = bitcast<u32>(bound);
     }
     rowCache[bounds + count] = bitcast<u32>(scale);
@@ -200,7 +203,7 @@ fn selectBeams(@builtin(local_invocation_index) lid: u32) {
     // by more than f32 rounding can reach.
     let head = beamAt(step, b);
     let margin = 1e-5 * (abs(head.value) + head.reach * bitcast<f32>(rowCache[bounds + count]));
-    let stops = head.reach >= 0.0;
+    let stops = head.reach >= 0.0 && plan.tail >= 0.0;
     var worst = 0.0;
     for (var c = 0u; c < count; c++) {
       if (stops && kept == width && head.value + head.reach * bitcast<f32>(rowCache[bounds + c]) + margin < worst) {

@@ -34,6 +34,9 @@ const FUSIONS: RerankerOptions['fusion'][] = [
   { kind: 'weighted-sum', weights: { cvr: 1, vtr: 0.3, sdr: 0.2 } },
   { kind: 'product', weights: { cvr: 2, vtr: 0.5, sdr: 0.3 }, alpha: { cvr: 1, vtr: 0.8, sdr: 1.2 } },
   { kind: 'rank', weights: { cvr: 1, vtr: 0.6, sdr: 0.4 }, alpha: { cvr: 1, vtr: 0.7, sdr: 1.3 }, beta: { cvr: 0, vtr: 1, sdr: 2 } },
+  // Signs the kinds above never give: rewards of both signs, and all rewards <= 0 (then 'auto' T <= 0).
+  { kind: 'weighted-sum', weights: { cvr: 1, vtr: -0.6, sdr: 0.1 } },
+  { kind: 'weighted-sum', weights: { cvr: -1, vtr: -0.4, sdr: -0.2 } },
 ];
 
 /** A random instance: pool, interest, last shown item, shown slots and options, all from `seed`. */
@@ -231,6 +234,21 @@ describe.runIf(lane.hasWebGpu)('WebGPU backend parity with the CPU engine (f64)'
     await check(randomInstance(3002, 65_536, 8, 1, 'max'));
     await check(randomInstance(3003, 40_000, 256, 2, 'random'));
     await check(randomInstance(3004, 65_536, 0, 3, 'max'));
+  });
+
+  it("negative rewards, a session value of either sign or far above the rewards, rho 1: selectBeams' early stop stays exact", async () => {
+    await requireAdapter();
+    for (let n = 0; n < 12; n++) {
+      const kind = 4 + (n % 2);
+      const instance = randomInstance(6000 + n, [300, 3000, 1000][n % 3]!, [8, 32][n % 2]!, kind, 'random');
+      const { depth, beamWidth, shortlist, phi } = instance.options.lookahead;
+      instance.options = resolveOptions({
+        embeddingDim: instance.pool.dim, fusion: FUSIONS[kind], personalization: false,
+        // A tail far above the rewards makes r + q T cancel where rewards are negative.
+        lookahead: { depth: Math.max(depth, 3), beamWidth, shortlist: Math.max(shortlist, depth, 3), rho: 1, phi, tail: n % 3 === 0 ? 'auto' : 5 + 20 * n },
+      });
+      await check(instance);
+    }
   });
 
   it('edge sizes: pool smaller than the shortlist, than the depth, one candidate, all shown', async () => {
