@@ -190,11 +190,12 @@ function markdown(report) {
 function autoSection(report) {
   const lines = ['### Backend \'auto\'', ''];
   lines.push('What `\'auto\'` decided in each cell (`info().choice` at the end of its row), and its engine and page p50 '
-    + 'over the same swipes as the CPU backend\'s row, once decided: its warm-up swipes dwell 200 ms each as a user does, and the last '
-    + 'waits for the decision and one more second. What the measurement costs while it runs is in the cold-start table.');
+    + 'once decided, against a `backend: \'cpu\'` reranker (its own worker) swiped with the same script side by side, swipe by swipe, '
+    + 'in alternating order (*paired*; the CPU row of the cell, run before, in the last two columns): its warm-up swipes dwell 200 ms '
+    + 'each as a user does, and the last waits for the decision and one more second. What the measurement costs while it runs is in the cold-start table.');
   lines.push('');
-  lines.push('| pool | shortlist / beam / depth | chose | decided after | CPU p50 (measured) | WebGPU p50 (measured) | readback floor | engine p50 vs CPU | page p50 vs CPU | reason |');
-  lines.push('|---:|:---:|:---|---:|---:|---:|---:|---:|---:|:---|');
+  lines.push('| pool | shortlist / beam / depth | chose | decided after | CPU p50 (measured) | WebGPU p50 (measured) | readback floor | engine p50 vs CPU (paired) | page p50 vs CPU (paired) | engine / page p50 vs the CPU row | reason |');
+  lines.push('|---:|:---:|:---|---:|---:|---:|---:|---:|---:|---:|:---|');
   for (const cell of report.cells) {
     const r = cell.rows.find((x) => x.row === 'swiperank-auto');
     const cpuRow = cell.rows.find((x) => x.row === 'swiperank-cpu');
@@ -202,8 +203,9 @@ function autoSection(report) {
     const c = r.choice;
     const chose = c.state === 'decided' ? c.backend : `${c.backend} (${c.state})`;
     lines.push(`| ${cell.cell.pool.toLocaleString('en-US')} | ${shapeLabel(cell.cell)} | ${chose} | ${c.decidedAfterMs === undefined ? '—' : `${ms(c.decidedAfterMs)} ms`} | `
-      + `${ms(c.p50Ms.cpu)} | ${ms(c.p50Ms.webgpu)} | ${ms(c.readbackFloorMs)} | ${ratio(r.inner?.p50, cpuRow?.inner?.p50)} | `
-      + `${ratio(r.wall?.p50, cpuRow?.wall?.p50)} | ${c.reason.replace(/\|/g, '/')} |`);
+      + `${ms(c.p50Ms.cpu)} | ${ms(c.p50Ms.webgpu)} | ${ms(c.readbackFloorMs)} | ${ratio(r.inner?.p50, r.pairedCpu?.inner?.p50)} | `
+      + `${ratio(r.wall?.p50, r.pairedCpu?.wall?.p50)} | ${ratio(r.inner?.p50, cpuRow?.inner?.p50)} / ${ratio(r.wall?.p50, cpuRow?.wall?.p50)} | `
+      + `${c.reason.replace(/\|/g, '/')} |`);
   }
   lines.push('');
   if (report.coldStarts?.length) {

@@ -98,6 +98,12 @@ export interface RowResult {
   check?: Check;
   /** SDK rows: `info().choice` at the end of the row (what `'auto'` decided, and why). */
   choice?: Chosen;
+  /**
+   * The `'auto'` row only: a `backend: 'cpu'` reranker swiped with the same script alongside it,
+   * measured swipe by swipe in alternating order, so the two are compared side by side rather
+   * than a row apart (a later row in one page can run slower or faster for reasons of its own).
+   */
+  pairedCpu?: { inner: Summary; wall: Summary };
   elapsedMs: number;
 }
 
@@ -269,7 +275,13 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
   result.createMs = subject.createMs;
   result.ingestMs = subject.ingestMs;
   const inner: number[] = [], wall: number[] = [], gpu: number[] = [];
+  const twinInner: number[] = [], twinWall: number[] = [];
+  let twin: Awaited<ReturnType<typeof startSubject>> | null = null;
   try {
+    if (spec.row === 'swiperank-auto') {
+      twin = await sdkSubject(spec.cell, cols, 'cpu');
+      await twin.plan();
+    }
     const first = await subject.plan();
     result.firstPlan = { wallMs: first.wallMs, innerMs: first.innerMs };
     compare(0, first);
@@ -298,7 +310,19 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
         }
         event = scripted;
       }
-      const o = await subject.swipe(event);
+      let o: Observed;
+      if (twin) {
+        // Alternate which goes first, so neither always gets the warmer caches.
+        const t = step % 2 === 0 ? await twin.swipe(event) : null;
+        o = await subject.swipe(event);
+        const u = t ?? await twin.swipe(event);
+        if (step > warmup) {
+          twinInner.push(u.innerMs);
+          twinWall.push(u.wallMs);
+        }
+      } else {
+        o = await subject.swipe(event);
+      }
       compare(step, o);
       previous = o;
       if (subject.choice && step <= warmup) await dwellForChoice(subject.choice, step === warmup, Math.min(20_000, deadline - now()));
@@ -334,7 +358,9 @@ export async function runRow(spec: RowSpec, cols: PoolColumns, reference: Refere
     result.reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   } finally {
     await subject.dispose().catch(() => {});
+    await twin?.dispose().catch(() => {});
   }
+  if (twinWall.length) result.pairedCpu = { inner: summarise(twinInner), wall: summarise(twinWall) };
   result.plans = wall.length;
   result.inner = summarise(inner);
   result.wall = summarise(wall);
