@@ -5,7 +5,7 @@
 // Knobs (environment): BENCH_BUDGET_S (whole run, default 540), BENCH_PLANS (measured
 // plans per row, default 200, the floor), BENCH_WARMUP (default 20), BENCH_POOLS and
 // BENCH_ROWS (comma lists, to run a subset), BENCH_COLD_REPS (cold starts per backend mode,
-// default 3; 0 skips them), CHROMIUM_PATH.
+// default 3; 0 skips them), CHROMIUM_PATH; BENCH_RENDER=<report.json> only writes latest.md from it.
 // Run through tsx: the launch flags and the static server are the tests' own TypeScript modules.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -134,7 +134,7 @@ function markdown(report) {
   lines.push('*engine*: plan time measured where the plan is computed (`plan.timings.totalMs` in the SDK worker; '
     + 'the peers\' own plan time on the main thread, readback included). *page*: wall time around `await swipe(...)` on the page '
     + '(feedback + replan; for the SDK this adds the worker round trip). Ratios are page p50 over the WebGPU / CPU backend\'s page p50 in the same cell '
-    + '(above 1 = slower). *plans check*: ids and value of every plan against the CPU backend\'s plan after the same swipes.');
+    + '(above 1 = slower; the \'auto\' row\'s *vs CPU* is against the CPU twin it ran side by side with, see Backend \'auto\'). *plans check*: ids and value of every plan against the CPU backend\'s plan after the same swipes.');
   lines.push('');
   lines.push('| pool | shortlist / beam / depth | row | engine p50 | p95 | max | page p50 | p95 | max | vs WebGPU | vs CPU | swipes | plans check |');
   lines.push('|---:|:---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|');
@@ -148,7 +148,7 @@ function markdown(report) {
       const usable = r.status === 'ok' || r.status === 'timed-out';
       const cells = usable
         ? [ms(r.inner?.p50), ms(r.inner?.p95), ms(r.inner?.max), ms(r.wall?.p50), ms(r.wall?.p95), ms(r.wall?.max),
-          ratio(r.wall?.p50, gpuP50), ratio(r.wall?.p50, cpuP50), statusLabel(r), checkLabel(r)]
+          ratio(r.wall?.p50, gpuP50), ratio(r.wall?.p50, r.pairedCpu?.wall?.p50 ?? cpuP50), statusLabel(r), checkLabel(r)]
         : ['—', '—', '—', '—', '—', '—', '—', '—', r.status, (r.reason ?? '').replace(/\|/g, '/').slice(0, 120)];
       lines.push(`| ${cell.cell.pool.toLocaleString('en-US')} | ${shapeLabel(cell.cell)} | ${LABEL[name]} | ${cells.join(' | ')} |`);
     }
@@ -186,6 +186,9 @@ function markdown(report) {
   return lines.join('\n');
 }
 
+/** p50 ratio to the paired CPU twin, and the mean ratio (p50s move in 5 µs timer steps). */
+const paired = (r, key) => (r.pairedCpu ? `${ratio(r[key]?.p50, r.pairedCpu[key]?.p50)} (mean ${ratio(r[key]?.mean, r.pairedCpu[key]?.mean)})` : '—');
+
 /** What `backend: 'auto'` chose in each cell, and the cold starts of each backend mode. */
 function autoSection(report) {
   const lines = ['### Backend \'auto\'', ''];
@@ -203,8 +206,7 @@ function autoSection(report) {
     const c = r.choice;
     const chose = c.state === 'decided' ? c.backend : `${c.backend} (${c.state})`;
     lines.push(`| ${cell.cell.pool.toLocaleString('en-US')} | ${shapeLabel(cell.cell)} | ${chose} | ${c.decidedAfterMs === undefined ? '—' : `${ms(c.decidedAfterMs)} ms`} | `
-      + `${ms(c.p50Ms.cpu)} | ${ms(c.p50Ms.webgpu)} | ${ms(c.readbackFloorMs)} | ${ratio(r.inner?.p50, r.pairedCpu?.inner?.p50)} | `
-      + `${ratio(r.wall?.p50, r.pairedCpu?.wall?.p50)} | ${ratio(r.inner?.p50, cpuRow?.inner?.p50)} / ${ratio(r.wall?.p50, cpuRow?.wall?.p50)} | `
+      + `${ms(c.p50Ms.cpu)} | ${ms(c.p50Ms.webgpu)} | ${ms(c.readbackFloorMs)} | ${paired(r, 'inner')} | ${paired(r, 'wall')} | ${ratio(r.inner?.p50, cpuRow?.inner?.p50)} / ${ratio(r.wall?.p50, cpuRow?.wall?.p50)} | `
       + `${c.reason.replace(/\|/g, '/')} |`);
   }
   lines.push('');
@@ -270,6 +272,14 @@ async function coldStarts(page) {
 // ---------- driving ----------
 
 async function main() {
+  if (env.BENCH_RENDER) {
+    // Writes the markdown again from a JSON report (after a change to the tables), without running.
+    const { readFile } = await import('node:fs/promises');
+    const md = markdown(JSON.parse(await readFile(env.BENCH_RENDER, 'utf8')));
+    await writeFile(join(resultsDir, 'latest.md'), md);
+    process.stdout.write(md);
+    return;
+  }
   await buildPage();
   const server = await serve();
   const url = `${server.origin}/`;
