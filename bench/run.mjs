@@ -354,7 +354,8 @@ async function main() {
       ...c,
       rows: c.rows.map((r) => {
         const gpu = c.rows.find((x) => x.row === 'swiperank-webgpu');
-        const cpuRow = c.rows.find((x) => x.row === 'swiperank-cpu');
+        // 'auto' is compared with the CPU twin it ran beside, as in the markdown.
+        const cpuRow = r.pairedCpu ?? c.rows.find((x) => x.row === 'swiperank-cpu');
         return {
           ...r,
           ratios: {
