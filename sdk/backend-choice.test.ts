@@ -193,6 +193,33 @@ describe("backend 'auto': the CPU plans first, then the measurement decides", ()
     expect(await h.plan()).toBe('webgpu');
   });
 
+  it('a pool that swings back to a class the CPU won keeps the CPU without reopening WebGPU', async () => {
+    // The CPU grows with the pool, WebGPU costs the same: the CPU wins 1,000, WebGPU wins 20,000.
+    const h = await harness('auto', { cpuMs: (n) => n / 500, gpuMs: () => 7 }, 1000);
+    await h.plans(N);
+    expect(h.choice.info()).toMatchObject({ state: 'decided', poolClass: [256, 1023] });
+    const won = h.choice.info().reason;
+    h.grow(19_000);
+    await h.plans(N + 1);
+    expect(h.choice.active.kind).toBe('webgpu');
+    expect(h.counts.gpuOpened).toBe(2);
+    // Shown items take the pool back to 1,000 eligible: the earlier decision holds at once.
+    for (let i = 0; i < 19_000; i++) h.pool.markShown(i);
+    h.state.generation++;
+    expect(h.pool.eligibleCount).toBe(1000);
+    expect(await h.plan()).toBe('cpu');
+    expect(h.choice.info()).toMatchObject({ state: 'decided', poolClass: [256, 1023], reason: `${won} (measured earlier in this session)` });
+    expect(h.counts).toMatchObject({ gpuOpened: 2, gpuDisposed: 2 });
+    expect(await h.plans(N)).toEqual(Array(N).fill('cpu'));
+    expect(h.counts.gpuOpened).toBe(2);
+    // configure({ backend: 'auto' }) measures afresh.
+    await h.choice.setMode('auto');
+    await h.choice.settled();
+    await h.plans(N + 1);
+    expect(h.counts.gpuOpened).toBe(3);
+    expect(h.choice.info().reason).toBe(won);
+  });
+
   it('a shadow plan that differs from the CPU plan keeps the CPU, says why, and sticks across classes', async () => {
     const h = await harness('auto', { cpuMs: () => 10, gpuMs: () => 1, gpu: 'differs' });
     await h.plans(N);

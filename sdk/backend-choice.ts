@@ -104,6 +104,11 @@ export class BackendChoice {
    * CPU's before it serves. Timing runs are not read (`Backend.runUnread`).
    */
   private pendingWin: string | null = null;
+  /**
+   * Workloads the CPU won in this mode, with the reason: a pool that comes back to one (refills
+   * can swing it across a class boundary on every page) keeps the CPU without reopening WebGPU.
+   */
+  private readonly cpuWon = new Map<string, string>();
   /** The last plan the CPU served while measuring, to check shadow plans against. */
   private reference: { generation: number; options: ResolvedOptions; poolIndex: number[] } | null = null;
   private shadow: Promise<void> | null = null;
@@ -190,6 +195,7 @@ export class BackendChoice {
     if (mode === 'auto') {
       this.mode = 'auto';
       this.parityFailure = null;
+      this.cpuWon.clear();
       this.enterAuto();
     } else {
       await this.force(mode);
@@ -295,7 +301,8 @@ export class BackendChoice {
       if (this.mode !== 'auto' || this.disposed) return;
       if (!gpu) return this.decided('cpu', `WebGPU is unavailable: ${this.fallbackReason}`);
       this.adapterName = gpu.adapter;
-      if (this.state !== 'measuring') return;
+      // The pool reached a class the CPU had already won while WebGPU was opening.
+      if (this.state !== 'measuring') return this.serving === 'cpu' ? this.releaseGpu() : undefined;
       // CPU plans timed while the pipelines compiled (on the CPU, with a software adapter) are not a fair sample.
       this.samples = { cpu: [], webgpu: [] };
       this.reason = 'measuring: the CPU plans while WebGPU runs shadow plans';
@@ -315,6 +322,8 @@ export class BackendChoice {
     this.floorProbed = false;
     this.serving = 'cpu';
     if (this.parityFailure) return this.decided('cpu', this.parityFailure);
+    const won = this.cpuWon.get(workload);
+    if (won !== undefined) return this.keepCpu(`${won} (measured earlier in this session)`);
     if (this.released) this.warm();
     // `warming` covers the task between the first plan and WebGPU starting to open.
     if (this.opening || this.warming || this.warmAfterPlan) return this.measuring('WebGPU is starting; the CPU plans meanwhile');
@@ -324,10 +333,15 @@ export class BackendChoice {
 
   /**
    * The CPU won this pool class: WebGPU's device, pipelines and buffers are released (a feed
-   * may run for hours), and opened again when the pool reaches another class.
+   * may run for hours), and opened again when the pool reaches a class the CPU has not won.
    */
   private keepCpu(reason: string): void {
+    if (this.workload !== null && !this.cpuWon.has(this.workload)) this.cpuWon.set(this.workload, reason);
     this.decided('cpu', reason);
+    this.releaseGpu();
+  }
+
+  private releaseGpu(): void {
     const gpu = this.gpu;
     if (!gpu) return;
     this.gpu = null;

@@ -119,7 +119,7 @@ export interface BackendChoiceInfo {
   p50Ms: { cpu?: number; webgpu?: number };
   /** Plans timed per backend in the current measurement. */
   samples: { cpu: number; webgpu: number };
-  /** First and last pool size of the power-of-4 class measured; another class measures again. */
+  /** First and last pool size of the power-of-4 class measured; another class measures again, unless the CPU won it earlier in the session. */
   poolClass: [number, number];
   /** The WebGPU adapter measured (its device is released while the CPU keeps a pool class). */
   adapter?: string;
